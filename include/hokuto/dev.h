@@ -1,0 +1,93 @@
+/* hokuto — link devices behind one small ops struct.
+ * A device moves whole frames: Ethernet frames for L2 devices (tap, packet,
+ * sim), bare IPv4 packets for L3 devices (tun, rawip). */
+#ifndef HOKUTO_DEV_H
+#define HOKUTO_DEV_H
+
+#include <sys/types.h>
+
+#include "hokuto/types.h"
+
+enum hk_link {
+	HK_LINK_ETHERNET, /* frames carry a 14-byte Ethernet II header */
+	HK_LINK_IPV4,     /* frames are bare IPv4 packets, no ARP */
+};
+
+struct hk_dev;
+
+struct hk_dev_ops {
+	const char *kind; /* "tap", "tun", "packet", "sim", "impair", ... */
+	/* Sends one frame. 0 on success, -errno on failure (the caller counts
+	 * the drop). Never blocks. */
+	int (*tx)(struct hk_dev *dev, const uint8_t *frame, size_t len, hk_time_t now);
+	/* Receives one frame into buf. Returns its length, 0 when no frame is
+	 * ready, -errno on error. A frame longer than cap is truncated and
+	 * -EMSGSIZE returned. Never blocks. */
+	ssize_t (*rx)(struct hk_dev *dev, uint8_t *buf, size_t cap, hk_time_t now);
+	/* The fd to wait on for readability, or -1 (sim). */
+	int (*fd)(const struct hk_dev *dev);
+	/* The earliest time rx may return a frame without the fd turning
+	 * readable (frames held back by delay/impairment), or HK_TIME_NEVER. */
+	hk_time_t (*next_deadline)(const struct hk_dev *dev);
+	/* Releases everything, undoes what open set up (e.g. deletes a tap it
+	 * created), and frees dev. */
+	void (*close)(struct hk_dev *dev);
+};
+
+struct hk_dev {
+	const struct hk_dev_ops *ops;
+	char name[32];      /* "tap:hk0", "packet:hkveth1", "sim:a" ... */
+	enum hk_link link;
+	uint8_t mac[6];     /* hokuto's own MAC on this link (L2 only) */
+	uint32_t mtu;       /* IP MTU: largest IPv4 packet, header included */
+};
+
+/* Options for hk_dev_open; zero-initialise, then set what you need. */
+struct hk_dev_open_opts {
+	uint32_t mtu;            /* 0: device default (1500) */
+	bool has_mac;            /* use mac below instead of a generated one */
+	uint8_t mac[6];
+	/* tap/tun only: when the interface is created by hokuto, give the kernel
+	 * side this address (0: leave the kernel side unconfigured). */
+	hk_ip4_t kernel_addr;
+	uint8_t kernel_prefix;
+	uint64_t seed;           /* for generated MACs */
+};
+
+/* Opens a device from a spec: "tap:NAME", "tun:NAME", "packet:IFNAME",
+ * "rawip:ADDR". On failure returns -errno and writes a message that says
+ * what was wrong and what to do into err. */
+int hk_dev_open(const char *spec, const struct hk_dev_open_opts *opts,
+		struct hk_dev **out, char *err, size_t errlen);
+
+static inline void hk_dev_close(struct hk_dev *dev)
+{
+	if (dev)
+		dev->ops->close(dev);
+}
+
+/* sim: an in-memory wire joining two devices in one process (Ethernet
+ * link). A frame sent on one end is received on the other at the same
+ * virtual time. Impairments come from wrapping an end with hk_impair_wrap. */
+int hk_sim_wire_new(struct hk_dev **a, struct hk_dev **b, uint32_t mtu);
+
+/* The impairment layer: wraps any device and impairs both directions. */
+struct hk_impair_spec {
+	double loss;        /* probability a frame is dropped */
+	double dup;         /* probability a frame is duplicated */
+	double reorder;     /* probability a frame is held back behind later ones */
+	double corrupt;     /* probability one byte of a frame is flipped */
+	hk_time_t delay;    /* fixed one-way delay */
+	hk_time_t jitter;   /* uniform extra delay in [0, jitter] */
+	uint64_t rate_bps;  /* bottleneck bandwidth in bits/s, 0 = unlimited */
+	uint32_t queue_limit; /* frames queued at the bottleneck before tail drop (0: default 1000) */
+	uint64_t seed;
+};
+/* Parses "loss=0.02,dup=0.01,reorder=0.05,delay=2ms,jitter=1ms,
+ * corrupt=0.001,rate=100mbit,seed=7" (any subset, any order). */
+int hk_impair_parse(const char *text, struct hk_impair_spec *out, char *err, size_t errlen);
+/* Returns a device that impairs frames of inner in both directions; it owns
+ * inner and closes it when closed. NULL on allocation failure. */
+struct hk_dev *hk_impair_wrap(struct hk_dev *inner, const struct hk_impair_spec *spec);
+
+#endif

@@ -1,0 +1,107 @@
+/* hokuto — drop and event counters. Every drop has a reason and a counter.
+ * Each layer owns one list below; add a line to your layer's list to add a counter. */
+#ifndef HOKUTO_STATS_H
+#define HOKUTO_STATS_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#define HK_STATS_CORE(X)                                                     \
+	X(pbuf_exhausted, "packet buffers: pool empty, frame dropped")      \
+	X(dev_rx_frames, "device: frames received")                         \
+	X(dev_tx_frames, "device: frames sent")                             \
+	X(dev_rx_errors, "device: receive errors")                          \
+	X(dev_tx_errors, "device: transmit errors (frame dropped)")         \
+	X(dev_rx_oversize, "device: frame larger than a packet buffer")
+
+#define HK_STATS_ETHER(X)                                                    \
+	X(eth_rx_short, "ethernet: frame shorter than the header")          \
+	X(eth_rx_not_for_us, "ethernet: destination MAC not ours")          \
+	X(eth_rx_unknown_type, "ethernet: unknown EtherType")
+
+#define HK_STATS_ARP(X)                                                      \
+	X(arp_rx_requests, "arp: requests received")                        \
+	X(arp_rx_replies, "arp: replies received")                          \
+	X(arp_tx_requests, "arp: requests sent")                            \
+	X(arp_tx_replies, "arp: replies sent")                              \
+	X(arp_rx_malformed, "arp: malformed packet")                        \
+	X(arp_rx_not_for_us, "arp: target address not ours")                \
+	X(arp_pending_overflow, "arp: queue waiting for resolution full")   \
+	X(arp_resolve_failed, "arp: no reply after retries, packet dropped")
+
+#define HK_STATS_IPV4(X)                                                     \
+	X(ip_rx_packets, "ipv4: packets received")                          \
+	X(ip_tx_packets, "ipv4: packets sent")                              \
+	X(ip_rx_truncated, "ipv4: shorter than header or total length")     \
+	X(ip_rx_bad_version, "ipv4: version is not 4")                      \
+	X(ip_rx_bad_ihl, "ipv4: header length below 20 bytes")              \
+	X(ip_rx_bad_total_length, "ipv4: total length inconsistent")        \
+	X(ip_rx_bad_checksum, "ipv4: header checksum wrong")                \
+	X(ip_rx_bad_source, "ipv4: source address not acceptable")          \
+	X(ip_rx_not_for_us, "ipv4: destination not ours")                   \
+	X(ip_rx_unknown_protocol, "ipv4: no handler for protocol")          \
+	X(ip_tx_no_route, "ipv4: no route to destination")                  \
+	X(ip_tx_too_big_df, "ipv4: larger than MTU with DF set")            \
+	X(ip_frag_created, "ipv4: fragments created")                       \
+	X(ip_reasm_ok, "ipv4: datagrams reassembled")                       \
+	X(ip_reasm_timeout, "ipv4: reassembly timed out")                   \
+	X(ip_reasm_overlap, "ipv4: overlapping fragment, datagram dropped")  \
+	X(ip_reasm_bad_fragment, "ipv4: malformed fragment")                \
+	X(ip_reasm_no_memory, "ipv4: reassembly memory bound reached")
+
+#define HK_STATS_ICMP(X)                                                     \
+	X(icmp_rx, "icmp: messages received")                               \
+	X(icmp_rx_malformed, "icmp: too short or bad checksum")             \
+	X(icmp_tx_echo_replies, "icmp: echo replies sent")                  \
+	X(icmp_tx_unreachable, "icmp: destination unreachable sent")        \
+	X(icmp_rx_echo_replies, "icmp: echo replies received")              \
+	X(icmp_rx_unreachable, "icmp: destination unreachable received")    \
+	X(icmp_error_suppressed, "icmp: error not sent (about an error, broadcast, fragment)")
+
+#define HK_STATS_UDP(X)                                                      \
+	X(udp_rx, "udp: datagrams received")                                \
+	X(udp_tx, "udp: datagrams sent")                                    \
+	X(udp_rx_malformed, "udp: truncated or bad length")                 \
+	X(udp_rx_bad_checksum, "udp: checksum wrong")                       \
+	X(udp_rx_no_port, "udp: no socket on port")                         \
+	X(udp_rx_queue_full, "udp: socket receive queue full")
+
+#define HK_STATS_TCP(X)                                                      \
+	X(tcp_rx_segments, "tcp: segments received")                        \
+	X(tcp_tx_segments, "tcp: segments sent")                            \
+	X(tcp_rx_malformed, "tcp: truncated or bad data offset")            \
+	X(tcp_rx_bad_checksum, "tcp: checksum wrong")
+
+#define HK_STATS_DTH(X)                                                      \
+	X(dth_rx, "dth: segments received with the Death flag")             \
+	X(dth_tx, "dth: segments sent with the Death flag")
+
+#define HK_STATS_ALL(X)                                                      \
+	HK_STATS_CORE(X)                                                    \
+	HK_STATS_ETHER(X)                                                   \
+	HK_STATS_ARP(X)                                                     \
+	HK_STATS_IPV4(X)                                                    \
+	HK_STATS_ICMP(X)                                                    \
+	HK_STATS_UDP(X)                                                     \
+	HK_STATS_TCP(X)                                                     \
+	HK_STATS_DTH(X)
+
+enum hk_stat {
+#define HK_STAT_ENUM_(name, desc) HK_STAT_##name,
+	HK_STATS_ALL(HK_STAT_ENUM_)
+#undef HK_STAT_ENUM_
+	HK_STAT__COUNT
+};
+
+struct hk_stats {
+	uint64_t v[HK_STAT__COUNT];
+};
+
+const char *hk_stat_name(enum hk_stat s);
+const char *hk_stat_desc(enum hk_stat s);
+/* Looks a counter up by name; returns -1 when unknown. */
+int hk_stat_find(const char *name);
+/* Prints every non-zero counter ("name value  # description"), one per line. */
+void hk_stats_print(const struct hk_stats *st, FILE *out);
+
+#endif

@@ -1,0 +1,2 @@
+/* placeholder: replaced by the device layer */
+typedef int hk_dev_open_placeholder;

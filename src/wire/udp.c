@@ -1,0 +1,2 @@
+/* placeholder: replaced by the wire layer */
+typedef int hk_wire_udp_placeholder;
