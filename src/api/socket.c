@@ -74,7 +74,10 @@ static bool addr_taken(struct hk_stack *s, const struct hk_tcp_conn *self, hk_ip
 		const struct hk_tcp_conn *c = ts->fds[i];
 		if (!c || c == self || c->lport != port)
 			continue;
-		if (!tcp_has(c, TF_BOUND) && c->state != HK_TCP_LISTEN)
+		/* only unused bound sockets and listeners hold a port: a
+		 * connection (even SYN-SENT) does not keep a LISTEN off it
+		 * (RFC 9293 MUST-42); the 4-tuple table keeps them apart */
+		if (!(tcp_has(c, TF_BOUND) && c->state == HK_TCP_CLOSED) && c->state != HK_TCP_LISTEN)
 			continue;
 		if (c->laddr == addr || c->laddr == 0 || addr == 0)
 			return true;

@@ -130,8 +130,9 @@ uint32_t tcp_ack_process(struct hk_stack *s, struct hk_tcp_conn *c, const struct
 		if (c->snd_wnd > 0) {
 			tcp_rexmt_stop(s, c);
 			c->rtt.backoff = 0;
-			if (c->snd_una != c->snd_max)
-				tcp_rexmt_arm(s, c);
+			/* probe bytes past the old window were most likely dropped:
+			 * send again from SND.UNA */
+			c->snd_nxt = c->snd_una;
 		}
 	}
 
@@ -140,7 +141,8 @@ uint32_t tcp_ack_process(struct hk_stack *s, struct hk_tcp_conn *c, const struct
 
 	/* RFC 5681 2 "duplicate acknowledgment"; RFC 6675 2: an ACK with new
 	 * SACK information counts too */
-	bool dup = acked == 0 && seg_len == 0 && flight_before > 0 &&
+	bool dup = acked == 0 && seg_len == 0 && flight_before > 0 && c->snd_wnd > 0 &&
+		   !tcp_has(c, TF_PERSIST) && /* window probes are answered like this */
 		   !(h->flags & (HK_TCP_SYN | HK_TCP_FIN)) && (!wnd_changed || newly_sacked > 0);
 
 	if (!tcp_has(c, TF_RECOVERY)) {

@@ -260,10 +260,18 @@ static void other_states(struct hk_stack *s, struct hk_tcp_conn *c, const struct
 	uint32_t seq = h->seq;
 	uint32_t seg_len = seg_length(h);
 
-	/* a retransmitted SYN while our SYN,ACK is outstanding: resend it */
-	if (c->state == HK_TCP_SYN_RECEIVED && (fl & HK_TCP_SYN) && !(fl & (HK_TCP_ACK | HK_TCP_RST)) &&
-	    seq == c->irs) {
-		tcp_send_syn(s, c);
+	if (c->state == HK_TCP_SYN_RECEIVED && (fl & HK_TCP_SYN) && !(fl & HK_TCP_RST) && seq == c->irs) {
+		if (!(fl & HK_TCP_ACK)) {
+			/* a retransmitted SYN while our SYN,ACK is outstanding: resend it */
+			tcp_send_syn(s, c);
+			return;
+		}
+		/* simultaneous open (RFC 9293 figure 8): the peer's SYN,ACK
+		 * acknowledges our SYN; its SYN is the one we already have */
+		struct hk_tcp_hdr rest = *h;
+		rest.flags &= (uint8_t)~HK_TCP_SYN;
+		rest.seq += 1;
+		other_states(s, c, &rest);
 		return;
 	}
 	if (paws_reject(s, c, h)) {
@@ -338,6 +346,7 @@ static void other_states(struct hk_stack *s, struct hk_tcp_conn *c, const struct
 	}
 	if (hk_seq_geq(h->ack, c->snd_una))
 		tcp_ack_process(s, c, h, (uint32_t)h->payload_len + ((fl & HK_TCP_FIN) ? 1 : 0));
+	tcp_mark_pending(s, c); /* the ACK may open the window for more */
 	switch (c->state) {
 	case HK_TCP_FIN_WAIT_1:
 		if (tcp_has(c, TF_FIN_ACKED)) {
@@ -356,7 +365,6 @@ static void other_states(struct hk_stack *s, struct hk_tcp_conn *c, const struct
 	default:
 		break;
 	}
-	tcp_mark_pending(s, c);
 
 	bool text_ok = c->state == HK_TCP_ESTABLISHED || c->state == HK_TCP_FIN_WAIT_1 ||
 		       c->state == HK_TCP_FIN_WAIT_2;

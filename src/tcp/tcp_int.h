@@ -174,10 +174,11 @@ static inline bool tcp_synchronized(int st)
 {
 	return st >= HK_TCP_ESTABLISHED;
 }
-/* Sequence number just past the last queued data byte. */
+/* Sequence number just past the last queued data byte (where our FIN
+ * goes; once the FIN is acknowledged SND.UNA is one past it). */
 static inline uint32_t tcp_data_end(const struct hk_tcp_conn *c)
 {
-	return c->snd_una + hk_ring_len(&c->sndbuf);
+	return c->snd_una + hk_ring_len(&c->sndbuf) - ((c->flags & TF_FIN_ACKED) ? 1u : 0u);
 }
 static inline uint32_t tcp_min(uint32_t a, uint32_t b) { return a < b ? a : b; }
 static inline uint32_t tcp_max(uint32_t a, uint32_t b) { return a > b ? a : b; }

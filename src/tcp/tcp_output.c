@@ -278,7 +278,10 @@ void tcp_send_ack(struct hk_stack *s, struct hk_tcp_conn *c)
 	struct seg g;
 	memset(&g, 0, sizeof(g));
 	fill_ack(c, &g);
-	g.seq = c->snd_nxt;
+	/* SND.NXT, except while retransmitting after a timeout: a bare ACK
+	 * carries the next new sequence number so the peer finds it
+	 * acceptable (the BSD rule) */
+	g.seq = c->snd_max;
 	if (tcp_has(c, TF_DTH_ACK)) {
 		g.dth = true;
 		c->flags &= ~TF_DTH_ACK;
@@ -374,6 +377,8 @@ static bool may_send_small(const struct hk_tcp_conn *c, uint32_t len, uint32_t a
 
 static void output_data(struct hk_stack *s, struct hk_tcp_conn *c)
 {
+	if (tcp_has(c, TF_FIN_ACKED))
+		return; /* everything, FIN included, is acknowledged */
 	for (int guard = 0; guard < 4096; guard++) {
 		uint32_t data_end = tcp_data_end(c);
 		bool fin_left = tcp_has(c, TF_FIN_QUEUED) && hk_seq_leq(c->snd_nxt, data_end);
@@ -424,7 +429,7 @@ void tcp_output(struct hk_stack *s, struct hk_tcp_conn *c)
 	if (tcp_has(c, TF_FORCE)) {
 		/* persist timer: one segment past the closed window (MUST-36) */
 		uint32_t data_end = tcp_data_end(c);
-		if (hk_seq_lt(c->snd_una, data_end) || tcp_has(c, TF_FIN_QUEUED)) {
+		if (!tcp_has(c, TF_FIN_ACKED) && (hk_seq_lt(c->snd_una, data_end) || tcp_has(c, TF_FIN_QUEUED))) {
 			uint32_t want = c->snd_wnd ? tcp_min(c->snd_wnd, c->eff_mss) : 1;
 			bool fresh = !hk_seq_lt(c->snd_una, c->snd_max);
 			uint32_t used = tcp_send_seq(s, c, c->snd_una, want, fresh);
@@ -440,8 +445,9 @@ void tcp_output(struct hk_stack *s, struct hk_tcp_conn *c)
 	if (tcp_has(c, TF_ACK_NOW | TF_DTH_ACK))
 		tcp_send_ack(s, c);
 	/* data waiting, nothing in flight and no timer: probe/override later */
-	bool unsent = hk_seq_lt(c->snd_nxt, tcp_data_end(c)) ||
-		      (tcp_has(c, TF_FIN_QUEUED) && !tcp_has(c, TF_FIN_SENT));
+	bool unsent = !tcp_has(c, TF_FIN_ACKED) &&
+		      (hk_seq_lt(c->snd_nxt, tcp_data_end(c)) ||
+		       (tcp_has(c, TF_FIN_QUEUED) && !tcp_has(c, TF_FIN_SENT)));
 	if (unsent && c->snd_max == c->snd_una && !hk_timer_armed(&c->t_rexmt))
 		tcp_persist_arm(s, c);
 }
