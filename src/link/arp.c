@@ -252,7 +252,8 @@ void hk_arp_input(struct hk_stack *s, struct hk_iface *ifc, struct hk_pbuf *pb)
 	if (ifc->addr && p.spa == ifc->addr) {
 		/* Someone else claims our address (RFC 5227 2.4): never cache it. */
 		HK_STAT_INC(s, arp_rx_conflict);
-		hk_warn(s, "arp: address conflict on %s", ifc->dev->name);
+		if (s->stats.v[HK_STAT_arp_rx_conflict] == 1)
+			hk_warn(s, "arp: another host claims our address on %s", ifc->dev->name);
 		goto out;
 	}
 	bool for_us = ifc->addr && p.tpa == ifc->addr;
