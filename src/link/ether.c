@@ -17,9 +17,10 @@ void hk_ether_input(struct hk_stack *s, struct hk_iface *ifc, struct hk_pbuf *pb
 	}
 	/* Accept our unicast MAC and broadcast; we join no multicast group,
 	 * so group-addressed frames are dropped too. */
+	bool bcast = false;
 	if (memcmp(h.dst, ifc->mac, 6) != 0) {
 		if (hk_mac_is_broadcast(h.dst)) {
-			/* accepted */
+			bcast = true;
 		} else if (hk_mac_is_multicast(h.dst)) {
 			HK_STAT_INC(s, eth_rx_multicast);
 			goto drop;
@@ -39,7 +40,7 @@ void hk_ether_input(struct hk_stack *s, struct hk_iface *ifc, struct hk_pbuf *pb
 		hk_arp_input(s, ifc, pb);
 		return;
 	case HK_ETHERTYPE_IPV4:
-		hk_ipv4_input(s, ifc, pb);
+		hk_ipv4_input_l2(s, ifc, pb, bcast);
 		return;
 	default:
 		HK_STAT_INC(s, eth_rx_unknown_type);

@@ -163,12 +163,13 @@ void hk_icmp_send_error(struct hk_stack *s, uint8_t type, uint8_t code, uint32_t
 			const struct hk_ip_rx *ip, const uint8_t *l4, size_t l4_len)
 {
 	/* RFC 1122 3.2.2: never about an ICMP error, a datagram to a
-	 * broadcast or multicast address, a non-first fragment, or one whose
-	 * source is not a single host. Unknown ICMP types count as errors. */
+	 * broadcast or multicast address or sent as a link-layer broadcast, a
+	 * non-first fragment, or one whose source is not a single host.
+	 * Unknown ICMP types count as errors. */
 	bool frag = ip->ip_hdr_len >= HK_IPV4_HDR_LEN && (hk_rd16(ip->ip_hdr + 6) & 0x1fff) != 0;
 	bool about_error = ip->proto == HK_IPPROTO_ICMP && (l4_len < 1 || is_error_type(l4[0]) || l4[0] > 18);
-	if (frag || about_error || ip->broadcast || (ip->dst >> 28) == 0xe || hk_ipv4_is_martian_src(ip->src) ||
-	    ip->ip_hdr_len < HK_IPV4_HDR_LEN) {
+	if (frag || about_error || ip->broadcast || ip->link_broadcast || (ip->dst >> 28) == 0xe ||
+	    hk_ipv4_is_martian_src(ip->src) || ip->ip_hdr_len < HK_IPV4_HDR_LEN) {
 		HK_STAT_INC(s, icmp_error_suppressed);
 		return;
 	}

@@ -70,7 +70,7 @@ static bool for_us(const struct hk_stack *s, const struct hk_iface *ifc, hk_ip4_
 	return false;
 }
 
-static void deliver(struct hk_stack *s, struct hk_iface *ifc, struct hk_pbuf *pb, bool bcast)
+static void deliver(struct hk_stack *s, struct hk_iface *ifc, struct hk_pbuf *pb, bool bcast, bool link_bcast)
 {
 	/* The header was validated before; a reassembled one was rebuilt. */
 	const uint8_t *hp = pb->data;
@@ -85,6 +85,7 @@ static void deliver(struct hk_stack *s, struct hk_iface *ifc, struct hk_pbuf *pb
 		.evil = (hp[6] & 0x80) != 0,
 		.df = (hp[6] & 0x40) != 0,
 		.broadcast = bcast,
+		.link_broadcast = link_bcast,
 		.ip_hdr = hp,
 		.ip_hdr_len = hlen,
 	};
@@ -109,7 +110,7 @@ static void deliver(struct hk_stack *s, struct hk_iface *ifc, struct hk_pbuf *pb
 	}
 }
 
-static void input(struct hk_stack *s, struct hk_iface *ifc, struct hk_pbuf *pb, bool looped)
+static void input(struct hk_stack *s, struct hk_iface *ifc, struct hk_pbuf *pb, bool looped, bool link_bcast)
 {
 	HK_STAT_INC(s, ip_rx_packets);
 	struct hk_ipv4_hdr h;
@@ -139,7 +140,7 @@ static void input(struct hk_stack *s, struct hk_iface *ifc, struct hk_pbuf *pb, 
 		if (!pb)
 			return;
 	}
-	deliver(s, ifc, pb, bcast);
+	deliver(s, ifc, pb, bcast, link_bcast);
 	return;
 drop:
 	hk_pbuf_free(pb);
@@ -147,12 +148,17 @@ drop:
 
 void hk_ipv4_input(struct hk_stack *s, struct hk_iface *ifc, struct hk_pbuf *pb)
 {
-	input(s, ifc, pb, false);
+	input(s, ifc, pb, false, false);
+}
+
+void hk_ipv4_input_l2(struct hk_stack *s, struct hk_iface *ifc, struct hk_pbuf *pb, bool link_broadcast)
+{
+	input(s, ifc, pb, false, link_broadcast);
 }
 
 void hk_ipv4_input_loop(struct hk_stack *s, struct hk_iface *ifc, struct hk_pbuf *pb)
 {
-	input(s, ifc, pb, true);
+	input(s, ifc, pb, true, false);
 }
 
 /* Delivers what was sent to our own addresses. Bounded by the queue; a

@@ -169,6 +169,14 @@ static void no_error_about_error_broadcast_fragment(void **state)
 	hk_stack_poll(s, HK_SEC(2));
 	assert_int_equal(ST(s, udp_rx_no_port), 1);
 	assert_int_equal(ST(s, icmp_error_suppressed), 1);
+	/* to our address, but in an Ethernet broadcast frame */
+	un = build_udp(u, PEER_IP, OUR_IP, 1111, 9999, "x", 1);
+	n = build_eth_ip(f, PEER_IP, OUR_IP, HK_IPPROTO_UDP, 5, 0, 0, u, un);
+	memcpy(f, hk_ether_broadcast, 6);
+	fake_inject(fd, f, n);
+	hk_stack_poll(s, HK_SEC(2));
+	assert_int_equal(ST(s, udp_rx_no_port), 2);
+	assert_int_equal(ST(s, icmp_error_suppressed), 2);
 
 	/* about an ICMP error (a destination unreachable we got) */
 	uint8_t ip_hdr[20];
@@ -184,16 +192,16 @@ static void no_error_about_error_broadcast_fragment(void **state)
 		.ip_hdr_len = 20,
 	};
 	hk_icmp_send_unreach(s, HK_ICMP_UNREACH_PROTOCOL, &rx, err, sizeof(err));
-	assert_int_equal(ST(s, icmp_error_suppressed), 2);
+	assert_int_equal(ST(s, icmp_error_suppressed), 3);
 	/* ... and about an unknown ICMP type, which counts as an error */
 	err[0] = 42;
 	hk_icmp_send_unreach(s, HK_ICMP_UNREACH_PROTOCOL, &rx, err, sizeof(err));
-	assert_int_equal(ST(s, icmp_error_suppressed), 3);
+	assert_int_equal(ST(s, icmp_error_suppressed), 4);
 	/* about a non-first fragment */
 	build_ip(ip_hdr, PEER_IP, OUR_IP, HK_IPPROTO_UDP, 9, 0, 100, NULL, 0);
 	rx.proto = HK_IPPROTO_UDP;
 	hk_icmp_send_unreach(s, HK_ICMP_UNREACH_PORT, &rx, u, 8);
-	assert_int_equal(ST(s, icmp_error_suppressed), 4);
+	assert_int_equal(ST(s, icmp_error_suppressed), 5);
 	/* about a multicast destination, and from a source that is no host */
 	build_ip(ip_hdr, PEER_IP, HK_IP4(224, 0, 0, 9), HK_IPPROTO_UDP, 9, 0, 0, NULL, 0);
 	rx.dst = HK_IP4(224, 0, 0, 9);
@@ -201,7 +209,7 @@ static void no_error_about_error_broadcast_fragment(void **state)
 	rx.dst = OUR_IP;
 	rx.src = 0;
 	hk_icmp_send_unreach(s, HK_ICMP_UNREACH_PORT, &rx, u, 8);
-	assert_int_equal(ST(s, icmp_error_suppressed), 6);
+	assert_int_equal(ST(s, icmp_error_suppressed), 7);
 	assert_int_equal(fd->n_tx, 0);
 	/* but an echo request's packet may get one */
 	rx.src = PEER_IP;
