@@ -23,9 +23,7 @@ static int prepare(struct hk_stack *s, const struct hk_ip_tx *tx, size_t payload
 		return -EHOSTUNREACH;
 	}
 	o->src = tx->src ? tx->src : o->rt.ifc->addr;
-	o->mtu = hk_ipv4_mtu_for(s, tx->dst);
-	if (o->mtu < HK_IP_MIN_MTU)
-		o->mtu = HK_IP_MIN_MTU;
+	o->mtu = hk_ipv4_route_mtu(s, &o->rt, tx->dst);
 	/* RFC 791: the identification is unique per (src, dst, proto) while
 	 * the datagram may be alive; a counter from a random start does. */
 	o->id = s->ipv4->next_id++;

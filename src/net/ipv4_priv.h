@@ -67,6 +67,8 @@ struct hk_route {
 /* Route lookup: connected subnets (longest prefix), then the gateway, then
  * a point-to-point (HK_LINK_IPV4) interface. 0 or -EHOSTUNREACH. */
 int hk_ipv4_route(const struct hk_stack *s, hk_ip4_t dst, struct hk_route *rt);
+/* The MTU towards dst over rt: the interface's, lowered by a path MTU. */
+uint32_t hk_ipv4_route_mtu(const struct hk_stack *s, const struct hk_route *rt, hk_ip4_t dst);
 /* dst is a broadcast address of ifc's subnet, or the limited broadcast. */
 bool hk_ipv4_is_bcast(const struct hk_iface *ifc, hk_ip4_t dst);
 /* 0.0.0.0, 255.255.255.255, multicast, class E, loopback: never a host. */

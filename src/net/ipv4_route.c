@@ -100,18 +100,23 @@ static const struct hk_pmtu_entry *pmtu_find(const struct hk_stack *s, hk_ip4_t 
 	return NULL;
 }
 
-uint32_t hk_ipv4_mtu_for(const struct hk_stack *s, hk_ip4_t dst)
+uint32_t hk_ipv4_route_mtu(const struct hk_stack *s, const struct hk_route *rt, hk_ip4_t dst)
 {
-	struct hk_route rt;
-	if (hk_ipv4_route(s, dst, &rt) < 0)
-		return 0;
-	uint32_t mtu = rt.ifc->mtu;
+	uint32_t mtu = rt->ifc->mtu;
 	if (mtu > HK_IP_MAX_LEN)
 		mtu = HK_IP_MAX_LEN;
 	const struct hk_pmtu_entry *e = pmtu_find(s, dst);
 	if (e && e->mtu < mtu)
 		mtu = e->mtu;
-	return mtu;
+	return mtu < HK_IP_MIN_MTU ? HK_IP_MIN_MTU : mtu;
+}
+
+uint32_t hk_ipv4_mtu_for(const struct hk_stack *s, hk_ip4_t dst)
+{
+	struct hk_route rt;
+	if (hk_ipv4_route(s, dst, &rt) < 0)
+		return 0;
+	return hk_ipv4_route_mtu(s, &rt, dst);
 }
 
 void hk_ipv4_pmtu_update(struct hk_stack *s, hk_ip4_t dst, uint32_t mtu)
