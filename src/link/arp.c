@@ -314,17 +314,17 @@ int hk_arp_output(struct hk_stack *s, struct hk_iface *ifc, hk_ip4_t nexthop, st
 			send_request(s, e);
 		return hk_ether_output(s, ifc, e->mac, HK_ETHERTYPE_IPV4, pb);
 	}
-	if (e && (e->pending.len >= ARP_PENDING_PER_ENTRY || s->arp->pending_total >= ARP_PENDING_TOTAL)) {
+	if (e && e->pending.len >= ARP_PENDING_PER_ENTRY) {
+		/* RFC 1122 2.3.2.2: keep the latest packets; the oldest goes. */
+		HK_STAT_INC(s, arp_pending_overflow);
+		hk_pbuf_free(hk_pbuf_queue_pop(&e->pending));
+		s->arp->pending_total--;
+	} else if (s->arp->pending_total >= ARP_PENDING_TOTAL) {
 		HK_STAT_INC(s, arp_pending_overflow);
 		hk_pbuf_free(pb);
 		return -ENOBUFS;
 	}
 	if (!e) {
-		if (s->arp->pending_total >= ARP_PENDING_TOTAL) {
-			HK_STAT_INC(s, arp_pending_overflow);
-			hk_pbuf_free(pb);
-			return -ENOBUFS;
-		}
 		e = alloc_entry(s, c, nexthop);
 		e->state = ARP_INCOMPLETE;
 		send_request(s, e);
