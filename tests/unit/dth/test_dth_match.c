@@ -158,6 +158,8 @@ static void ordinary_lines_do_not_match(void **state)
 		"I'll be back",
 		"I'll be right here",
 		"I'll be right\nback",
+		"すぐに\n戻る",            /* a line break inside a phrase */
+		"すぐに\r戻る",
 		"この戦争が終わった",
 		"結婚するんだ",
 		"すぐに戻",
