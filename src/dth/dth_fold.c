@@ -34,10 +34,12 @@ void dth_fold_init(struct dth_fold *f, const struct hk_dth_span *v, size_t n)
 
 /* Byte at logical offset off, or -1 past the end. Reads are nearly
  * sequential, so the current span is cached. */
-static int src_byte(struct dth_src *s, size_t off)
+static inline int src_byte(struct dth_src *s, size_t off)
 {
 	if (off >= s->total)
 		return -1;
+	if (off >= s->base && off - s->base < s->v[s->si].len) /* the usual case */
+		return ((const uint8_t *)s->v[s->si].data)[off - s->base];
 	while (off < s->base) {
 		s->si--;
 		s->base -= s->v[s->si].len;
@@ -62,6 +64,17 @@ static uint32_t decode(struct dth_src *s, size_t off, size_t *n)
 	*n = 1;
 	if (b0 < 0x80)
 		return (uint32_t)b0;
+	/* Fast path: the longest sequence fits in the current span. */
+	const struct hk_dth_span *sp = &s->v[s->si];
+	size_t in = off - s->base;
+	if (sp->len - in >= 4) {
+		const uint8_t *p = (const uint8_t *)sp->data + in;
+		if (b0 >= 0xe1 && b0 <= 0xef && b0 != 0xed && is_cont(p[1]) && is_cont(p[2])) {
+			*n = 3; /* U+1000-U+FFFF but surrogates (0xed): no overlong form */
+			return ((uint32_t)(b0 & 0x0f) << 12) | ((uint32_t)(p[1] & 0x3f) << 6) |
+			       (uint32_t)(p[2] & 0x3f);
+		}
+	}
 	size_t need;
 	uint32_t cp;
 	int lo = 0x80, hi = 0xbf; /* allowed range of the second byte */
@@ -96,7 +109,7 @@ static uint32_t decode(struct dth_src *s, size_t off, size_t *n)
 }
 
 /* Width, case, space, quote and punctuation folding of one code point. */
-static uint32_t fold_char(uint32_t c)
+static inline uint32_t fold_char(uint32_t c)
 {
 	if (c >= 0xff01 && c <= 0xff5e)
 		c -= 0xfee0; /* full-width ASCII */
@@ -171,6 +184,15 @@ static uint32_t compose(uint32_t c, bool semi)
 	return 0;
 }
 
+/* Is the character at off a voicing mark? They are U+3099-309C (e3 82 99..9c)
+ * and U+FF9E-FF9F (ef be 9e..9f): a byte test, cheaper than decoding. */
+static bool mark_may_follow(struct dth_src *s, size_t off)
+{
+	int b0 = src_byte(s, off), b1 = src_byte(s, off + 1), b2 = src_byte(s, off + 2);
+	return (b0 == 0xe3 && b1 == 0x82 && b2 >= 0x99 && b2 <= 0x9c) ||
+	       (b0 == 0xef && b1 == 0xbe && b2 >= 0x9e && b2 <= 0x9f);
+}
+
 static bool collapses(uint32_t c)
 {
 	return c == ' ' || c == DTH_CH_LONG || c == DTH_CH_ELLIPSIS;
@@ -183,7 +205,15 @@ bool dth_fold_next(struct dth_fold *f, uint32_t *ch, size_t *start, size_t *end)
 		if (f->pos >= s->total)
 			return false;
 		size_t n, first = f->pos;
-		uint32_t c = fold_char(decode(s, f->pos, &n));
+		int b = src_byte(s, f->pos);
+		uint32_t c;
+		if (b > ' ' && b < 0x7f && b != '.' && b != '~') {
+			/* fast path: printable ASCII that needs no look-around */
+			c = (uint32_t)b + (b >= 'A' && b <= 'Z' ? 'a' - 'A' : 0);
+			f->pos++;
+			goto emit;
+		}
+		c = fold_char(decode(s, f->pos, &n));
 		f->pos += n;
 		if (is_dots(c)) {
 			/* A run of two or more dots, or any … ‥ ⋯, is one ellipsis. */
@@ -198,7 +228,7 @@ bool dth_fold_next(struct dth_fold *f, uint32_t *ch, size_t *start, size_t *end)
 			}
 			if (ell || count >= 2)
 				c = DTH_CH_ELLIPSIS;
-		} else if (f->pos < s->total && c >= 0x3046 && c <= 0x30fd) {
+		} else if (c >= 0x3046 && c <= 0x30fd && mark_may_follow(s, f->pos)) {
 			uint32_t m = fold_char(decode(s, f->pos, &n));
 			if (m == VOICED || m == SEMI_VOICED) {
 				uint32_t k = compose(c, m == SEMI_VOICED);
@@ -210,6 +240,7 @@ bool dth_fold_next(struct dth_fold *f, uint32_t *ch, size_t *start, size_t *end)
 		}
 		if (collapses(c) && c == f->last)
 			continue;
+emit:
 		f->last = c;
 		*ch = c;
 		*start = first;

@@ -62,35 +62,32 @@ static int trie_insert(struct build *b, const uint32_t *ch, size_t len, uint32_t
 	return 0;
 }
 
-static int edge_cmp(const void *a, const void *b)
+static uint32_t edge_hash(uint32_t from, uint32_t ch)
 {
-	uint32_t x = ((const struct dth_ac_edge *)a)->ch, y = ((const struct dth_ac_edge *)b)->ch;
-	return x < y ? -1 : x > y;
+	uint32_t h = from * 0x9e3779b1u ^ ch * 0x85ebca77u;
+	return h ^ (h >> 15);
 }
 
 /* Child of node u on ch, or 0. */
 static uint32_t go(const struct hk_dth_matcher *m, uint32_t u, uint32_t ch)
 {
-	const struct dth_ac_edge *e = m->edge + m->node[u].edge_first;
-	size_t lo = 0, hi = m->node[u].edge_count;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (e[mid].ch == ch)
-			return e[mid].to;
-		if (e[mid].ch < ch)
-			lo = mid + 1;
-		else
-			hi = mid;
+	for (uint32_t i = edge_hash(u, ch);; i++) {
+		const struct dth_ac_edge *e = &m->edge[i & m->edge_mask];
+		if (e->to == 0)
+			return 0;
+		if (e->from == u && e->ch == ch)
+			return e->to;
 	}
-	return 0;
 }
 
 /* Turns the trie and outputs into the automaton of m. */
 static int finish(struct hk_dth_matcher *m, struct build *b)
 {
-	size_t nn = b->nt;
+	size_t nn = b->nt, size = 16;
+	while (size < 2 * nn)
+		size *= 2; /* load factor <= 1/2 */
 	struct dth_ac_node *node = calloc(nn, sizeof(*node));
-	struct dth_ac_edge *edge = malloc((nn > 1 ? nn - 1 : 1) * sizeof(*edge));
+	struct dth_ac_edge *edge = calloc(size, sizeof(*edge));
 	struct dth_ac_out *out = malloc((b->no ? b->no : 1) * sizeof(*out));
 	uint32_t *queue = malloc(nn * sizeof(*queue));
 	if (!node || !edge || !out || !queue) {
@@ -113,38 +110,38 @@ static int finish(struct hk_dth_matcher *m, struct build *b)
 		struct dth_ac_node *d = &node[b->o[i].node];
 		out[d->out_first + d->out_count++] = b->o[i].o;
 	}
-	/* Edges: each node's children contiguous and sorted. */
-	at = 0;
-	for (size_t u = 0; u < nn; u++) {
-		node[u].edge_first = at;
-		for (uint32_t v = b->t[u].child; v; v = b->t[v].sibling)
-			edge[at++] = (struct dth_ac_edge){b->t[v].ch, v};
-		node[u].edge_count = at - node[u].edge_first;
-		qsort(edge + node[u].edge_first, node[u].edge_count, sizeof(*edge), edge_cmp);
+	/* Edges into the hash table. */
+	for (uint32_t u = 0; u < nn; u++) {
+		for (uint32_t v = b->t[u].child; v; v = b->t[v].sibling) {
+			uint32_t i = edge_hash(u, b->t[v].ch);
+			while (edge[i & (size - 1)].to)
+				i++;
+			edge[i & (size - 1)] = (struct dth_ac_edge){u, b->t[v].ch, v};
+		}
 	}
 	dth_ac_free(m);
 	m->node = node;
 	m->nnode = nn;
 	m->edge = edge;
+	m->edge_mask = (uint32_t)(size - 1);
 	m->out = out;
 	/* Failure and dictionary links, breadth first. */
 	size_t qh = 0, qt = 0;
 	queue[qt++] = 0;
 	while (qh < qt) {
 		uint32_t u = queue[qh++];
-		for (uint32_t i = 0; i < node[u].edge_count; i++) {
-			struct dth_ac_edge e = edge[node[u].edge_first + i];
+		for (uint32_t v = b->t[u].child; v; v = b->t[v].sibling) {
 			uint32_t f = 0;
 			if (u != 0) {
 				for (uint32_t g = node[u].fail;; g = node[g].fail) {
-					f = go(m, g, e.ch);
+					f = go(m, g, b->t[v].ch);
 					if (f || g == 0)
 						break;
 				}
 			}
-			node[e.to].fail = f;
-			node[e.to].dict = node[f].out_count ? f : node[f].dict;
-			queue[qt++] = e.to;
+			node[v].fail = f;
+			node[v].dict = node[f].out_count ? f : node[f].dict;
+			queue[qt++] = v;
 		}
 	}
 	free(queue);
@@ -190,6 +187,7 @@ void dth_ac_free(struct hk_dth_matcher *m)
 	m->edge = NULL;
 	m->out = NULL;
 	m->nnode = 0;
+	m->edge_mask = 0;
 }
 
 /* ---- matching ---------------------------------------------------------- */

@@ -20,14 +20,15 @@ struct dth_parsed {
 
 /* Aho-Corasick automaton over folded characters. Node 0 is the root. */
 struct dth_ac_node {
-	uint32_t edge_first, edge_count; /* children, sorted by character */
-	uint32_t fail;                   /* longest proper suffix in the trie */
-	uint32_t dict;                   /* nearest suffix with outputs, 0 = none */
-	uint32_t out_first, out_count;   /* parts ending here */
+	uint32_t fail;                 /* longest proper suffix in the trie */
+	uint32_t dict;                 /* nearest suffix with outputs, 0 = none */
+	uint32_t out_first, out_count; /* parts ending here */
 };
 
+/* The trie's edges, in one open-addressing hash table keyed by (node,
+ * character): one probe or two per step, whatever the fan-out. */
 struct dth_ac_edge {
-	uint32_t ch, to;
+	uint32_t from, ch, to; /* to == 0: empty slot */
 };
 
 struct dth_ac_out {
@@ -43,6 +44,7 @@ struct hk_dth_matcher {
 	struct dth_ac_node *node;
 	size_t nnode;
 	struct dth_ac_edge *edge;
+	uint32_t edge_mask; /* table size - 1, a power of two minus one */
 	struct dth_ac_out *out;
 };
 
