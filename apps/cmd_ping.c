@@ -14,7 +14,7 @@
 
 int hk_cmd_ping(struct hk_cli *cli, int argc, char **argv);
 
-#define PING_MAX_SIZE 65507u  /* 65535 - 20 (IP) - 8 (ICMP) */
+#define PING_MAX_SIZE ((unsigned)HK_PING_MAX_DATA)
 #define PING_WINDOW 1024u     /* sequence numbers remembered for RTT and DUP */
 
 struct ping_slot {
@@ -145,25 +145,25 @@ static struct ping_slot *slot_for(struct ping *p, uint16_t wire_seq)
 	return sl;
 }
 
-static void on_reply(struct ping *p, const struct hk_ping_reply *r, hk_time_t now)
+static void on_reply(struct ping *p, const struct hk_echo_reply *r)
 {
 	char from[300];
 	if (r->id != p->id)
 		return;
-	if (r->type != 0) {
+	if (r->icmp_type != 0) {
 		/* An ICMP error about one of our requests (RFC 792). */
 		p->errors++;
 		if (!p->quiet) {
 			const char *what = "Destination Unreachable";
-			if (r->type == 3) {
+			if (r->icmp_type == 3) {
 				static const char *const codes[] = {
 					"Destination Net Unreachable", "Destination Host Unreachable",
 					"Destination Protocol Unreachable", "Destination Port Unreachable",
 					"Frag needed and DF set", "Source Route Failed",
 				};
-				if (r->code < sizeof(codes) / sizeof(codes[0]))
-					what = codes[r->code];
-			} else if (r->type == 11) {
+				if (r->icmp_code < sizeof(codes) / sizeof(codes[0]))
+					what = codes[r->icmp_code];
+			} else if (r->icmp_type == 11) {
 				what = "Time to live exceeded";
 			} else {
 				what = "Bad ICMP message";
@@ -177,8 +177,10 @@ static void on_reply(struct ping *p, const struct hk_ping_reply *r, hk_time_t no
 	hk_time_t rtt = 0;
 	bool have_rtt = false;
 	if (sl) {
-		hk_time_t at = r->at ? r->at : now;
-		rtt = at > sl->sent ? at - sl->sent : 0;
+		/* Both stamps on the stack's clock: sent when the request left,
+		 * received at the poll that read the reply. */
+		hk_time_t sent = r->tx_time ? r->tx_time : sl->sent;
+		rtt = r->rx_time > sent ? r->rx_time - sent : 0;
 		have_rtt = true;
 	}
 	if (dup) {
@@ -207,15 +209,17 @@ static void on_reply(struct ping *p, const struct hk_ping_reply *r, hk_time_t no
 	}
 	if (dup)
 		printf(" (DUP!)");
+	if (!r->data_ok)
+		printf(" (wrong data)");
 	printf("\n");
 	fflush(stdout);
 }
 
 static void drain(struct ping *p)
 {
-	struct hk_ping_reply r;
-	while (hk_ping_recv(p->cli->stack, &r) > 0)
-		on_reply(p, &r, hk_clock_now());
+	struct hk_echo_reply r;
+	while (hk_ping_recv(p->cli->stack, p->id, &r) == 0)
+		on_reply(p, &r);
 }
 
 static uint64_t isqrt(long double v)
@@ -269,7 +273,7 @@ static int send_one(struct ping *p)
 	uint32_t seq = (uint32_t)(p->transmitted + 1);
 	/* The stack's clock must be current before it stamps timers (ARP). */
 	hk_stack_poll(s, hk_clock_now());
-	hk_time_t now = hk_clock_now();
+	hk_time_t now = hk_stack_now(s);
 	struct ping_slot *sl = &p->slots[(uint16_t)seq % PING_WINDOW];
 	sl->seq = seq;
 	sl->sent = now;
