@@ -414,7 +414,7 @@ static int parse_mac(struct craft *c, const char *opt, const char *s, uint8_t ma
 static int parse_args(struct craft *c, int argc, char **argv)
 {
 	int o, idx;
-	optind = 1;
+	optind = 0; /* a fresh getopt, as main.c does */
 	while ((o = getopt_long(argc, argv, "+qh", longopts, &idx)) != -1) {
 		char name[40];
 		snprintf(name, sizeof(name), "--%s", o >= O_DEV ? longopts[idx].name : "");
