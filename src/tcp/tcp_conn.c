@@ -340,6 +340,8 @@ void tcp_conn_init_seq(struct hk_stack *s, struct hk_tcp_conn *c)
 	/* RFC 7323 5.4: a per-connection random offset for TSval */
 	c->ts_off = (uint32_t)(hk_siphash(s->secret, &t, sizeof(t)) >> 32);
 	c->snd_una = c->snd_nxt = c->snd_max = c->iss;
+	c->recover = c->iss; /* RFC 6582 3.2 step 1 */
+	c->high_rxt = c->iss;
 }
 
 void tcp_conn_established(struct hk_stack *s, struct hk_tcp_conn *c)

@@ -76,6 +76,7 @@ static bool cookie_accept(struct hk_stack *s, struct hk_tcp_conn *l, const struc
 	tcp_conn_init_seq(s, c);
 	c->iss = h->ack - 1;
 	c->snd_una = c->snd_nxt = c->snd_max = h->ack;
+	c->recover = c->high_rxt = c->iss;
 	c->irs = h->seq - 1;
 	c->rcv_nxt = h->seq;
 	c->rcv_adv = c->rcv_nxt + tcp_min(c->rcvbuf_size, 65535);
@@ -153,6 +154,7 @@ void tcp_listen_input(struct hk_stack *s, struct hk_tcp_conn *l, const struct hk
 	if (iss_floor && hk_seq_leq(c->iss, *iss_floor)) {
 		c->iss = *iss_floor + 1;
 		c->snd_una = c->snd_nxt = c->snd_max = c->iss;
+		c->recover = c->high_rxt = c->iss;
 	}
 	c->irs = h->seq;
 	c->rcv_nxt = h->seq + 1; /* text in the SYN is not taken; the peer resends it */

@@ -246,7 +246,8 @@ void tt_expect(struct tt *t, struct tt_seg *out, uint8_t flags, uint32_t seq, ui
 	struct tt_seg tmp;
 	struct tt_seg *g = out ? out : &tmp;
 	if (!tt_recv(t, g))
-		fail_msg("expected a segment (flags %#x seq %u ack %u), none was sent", flags, seq, ack);
+		fail_msg("expected a segment (flags %#x seq %u (iss%+d) ack %u), none was sent", flags, seq,
+			 (int)(seq - t->iss), ack);
 	if (g->flags != flags || (seq != ANY && g->seq != seq) || ((flags & F_ACK) && g->ack != ack)) {
 		char a[64], b[64];
 		fail_msg("expected [%s] seq=%u ack=%u, got [%s] seq=%u ack=%u len=%zu",
