@@ -227,11 +227,17 @@ void hk_cli_step_fds(struct hk_cli *cli, hk_time_t until, struct pollfd *extra, 
 		n++;
 	}
 
+	/* A poll first, for the stack's next deadline (the caller may have
+	 * armed timers since the last one). If that poll did anything (a
+	 * counter moved: a frame came in, a timer fired) the caller must see
+	 * it before we block, so this turn does not wait. */
+	struct hk_stats before = *hk_stack_stats(cli->stack);
 	hk_time_t next = hk_stack_poll(cli->stack, hk_clock_now());
+	bool worked = memcmp(&before, hk_stack_stats(cli->stack), sizeof(before)) != 0;
 	if (until < next)
 		next = until;
 	int timeout = -1;
-	if (hk_cli_stop) {
+	if (hk_cli_stop || worked) {
 		timeout = 0;
 	} else if (next != HK_TIME_NEVER) {
 		hk_time_t now = hk_clock_now();

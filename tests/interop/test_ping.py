@@ -127,11 +127,14 @@ def malformed_frames(lab):
 
     good = bytes(echo(0x4201))
     cases = [
-        # The IP total length says more than the frame holds.
-        ("ip_rx_truncated", [good[:14 + 30], bytes(echo(0x4202, len=200))]),
+        # Not even a whole IP header.
+        ("ip_rx_truncated", [good[:14 + 12]]),
+        # The IP total length says more than the frame holds, or less than
+        # the header.
+        ("ip_rx_bad_total_length", [good[:14 + 30], bytes(echo(0x4202, len=200)),
+                                    bytes(echo(0x4205, len=12))]),
         ("ip_rx_bad_checksum", [bytes(echo(0x4203, chksum=0x1234))]),
         ("ip_rx_bad_ihl", [bytes(echo(0x4204, ihl=3))]),
-        ("ip_rx_bad_total_length", [bytes(echo(0x4205, len=12))]),
         ("ip_rx_bad_version", [bytes(echo(0x4206, version=6))]),
         ("icmp_rx_malformed", [bytes(eth / IP(**ip) / ICMP(id=0x4207, seq=1, chksum=0xdead) / Raw(b"x" * 8))]),
         ("arp_rx_malformed", [bytes(eth / ARP(op=1, hwsrc=lab.linux_mac, psrc=lab.linux_ip,
@@ -149,6 +152,7 @@ def malformed_frames(lab):
 def test_malformed_frames_dropped_and_counted(veth_lab, hokuto):
     lab = veth_lab
     h = serve(hokuto, lab.hk, lab.hokuto_args())
+    h.injected_from = lab.linux_mac
     lab.linux.ping(lab.hk_ip, count=1)
     cases = malformed_frames(lab)
     for _counter, frames in cases:
