@@ -15,6 +15,7 @@ import os
 import re
 import shutil
 import signal
+import struct
 import subprocess
 import time
 from pathlib import Path
@@ -244,9 +245,19 @@ def check_pcap(path, injected_from=None):
     r = run(["tshark", "-n", "-r", str(path), "-Y", bad], check=False, timeout=60)
     assert r.returncode == 0, "tshark -r %s failed: %s" % (path, r.stderr)
     assert r.stdout.strip() == "", "malformed packets in %s:\n%s" % (path, r.stdout)
-    r = run(["tshark", "-n", "-r", str(path)], check=False, timeout=60)
-    assert r.returncode == 0, r.stderr
-    return len([line for line in r.stdout.splitlines() if line.strip()])
+    return pcap_count(path)
+
+
+def pcap_count(path):
+    """Records in a classic pcap file (tshark has already vouched for it)."""
+    data = Path(path).read_bytes()
+    order = "<" if data[:4] in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1") else ">"
+    n, off = 0, 24
+    while off + 16 <= len(data):
+        incl = struct.unpack(order + "I", data[off + 8:off + 12])[0]
+        off += 16 + incl
+        n += 1
+    return n
 
 
 def tshark_lines(path, display_filter, fields=None):

@@ -226,3 +226,37 @@ def test_embedded_default_tap(netns_factory, hokuto):
     # The tap hokuto created goes with it.
     r = ns.ip("link", "show", "hk0", check=False)
     assert r.returncode != 0, r.stdout
+
+
+# ------------------------------------------------ global options, signals
+
+def test_impair_option_duplicates_are_reported(veth_lab, tmp_path):
+    """--impair wraps hokuto's device: with every frame duplicated both ways,
+    each request draws several replies, shown like iputils shows them."""
+    lab = veth_lab
+    rc, out, err, st = run_hokuto(lab.hk, lab.hokuto_args() + ["--impair", "dup=1,seed=7"],
+                                  ["ping", "-c", "3", "-i", "0.3", lab.linux_ip], tmp_path, "ping")
+    assert rc == 0, out + err
+    assert "(DUP!)" in out, out
+    m = RE_SUMMARY.search(out)
+    assert m and int(m.group(1)) == 3 and int(m.group(2)) == 3, out
+    assert re.search(r", \+\d+ duplicates,", out), out
+
+
+def test_impair_total_loss_exits_1(veth_lab, tmp_path):
+    lab = veth_lab
+    rc, out, err, _st = run_hokuto(lab.hk, lab.hokuto_args() + ["--impair", "loss=1"],
+                                   ["ping", "-c", "2", "-i", "0.2", "-W", "1", lab.linux_ip], tmp_path, "ping")
+    assert rc == 1, out + err
+    assert "2 packets transmitted, 0 received" in out, out
+
+
+def test_serve_stops_cleanly_on_sigterm(veth_lab, hokuto):
+    lab = veth_lab
+    h = serve(hokuto, lab.hk, lab.hokuto_args())
+    lab.linux.ping(lab.hk_ip, count=1)
+    assert h.stop(signal.SIGTERM) == 0
+    assert "stopped" in h.stdout
+    # The capture is complete: every frame of the exchange is in it.
+    assert len(tshark_lines(h.pcap, "arp || icmp")) >= 4
+    assert h.stats().get("icmp_tx_echo_replies", 0) == 1
