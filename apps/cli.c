@@ -221,6 +221,9 @@ int hk_cli_open_stack(struct hk_cli *cli)
 			return 2;
 		}
 	}
+	if (cli->verbose)
+		fprintf(stderr, "%s: %s, %s/%u, seed %llu (--seed %llu replays it)\n", prog, dev->name,
+			ip_str(cli->ip, a), cli->prefix, (unsigned long long)seed, (unsigned long long)seed);
 	hk_cli_stop = 0;
 	install_signals();
 	return 0;

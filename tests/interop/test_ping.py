@@ -2,7 +2,9 @@
 (AF_PACKET on a veth), tap and tun devices; fragmentation and reassembly;
 malformed frames dropped and counted while hokuto keeps answering."""
 import re
+import shutil
 import signal
+from pathlib import Path
 
 import pytest
 
@@ -260,3 +262,38 @@ def test_serve_stops_cleanly_on_sigterm(veth_lab, hokuto):
     # The capture is complete: every frame of the exchange is in it.
     assert len(tshark_lines(h.pcap, "arp || icmp")) >= 4
     assert h.stats().get("icmp_tx_echo_replies", 0) == 1
+
+
+def test_gateway_option(veth_lab, tmp_path):
+    """--gw routes off-subnet traffic; without it hokuto says the network is
+    unreachable (exit 2), like iputils."""
+    lab = veth_lab
+    far = "198.51.100.1"
+    lab.linux.ip("addr", "add", far + "/32", "dev", "lo")
+    rc, out, err, _st = run_hokuto(lab.hk, lab.hokuto_args(), ["ping", "-c", "1", far], tmp_path, "nogw")
+    assert rc == 2 and "Network is unreachable" in err, out + err
+    rc, out, err, _st = run_hokuto(lab.hk, lab.hokuto_args() + ["--gw", lab.linux_ip],
+                                   ["ping", "-c", "2", "-i", "0.2", far], tmp_path, "gw")
+    assert rc == 0, out + err
+    assert_iputils_output(out, far, 2)
+    rc, out, err, _st = run_hokuto(lab.hk, lab.hokuto_args() + ["--gw", "203.0.113.1"],
+                                   ["ping", "-c", "1", far], tmp_path, "badgw")
+    assert rc == 2 and "--gw 203.0.113.1" in err, err
+
+
+def test_ping_host_from_etc_hosts(veth_lab, tmp_path):
+    """HOST may be a name from /etc/hosts (`ip netns exec` shows the
+    namespace /etc/netns/NS/hosts as /etc/hosts)."""
+    lab = veth_lab
+    etc = Path("/etc/netns") / lab.hk.name
+    etc.mkdir(parents=True)
+    try:
+        (etc / "hosts").write_text("127.0.0.1 localhost\n%s hk-linux-side  # the Linux end\n" % lab.linux_ip)
+        rc, out, err, _st = run_hokuto(lab.hk, lab.hokuto_args(),
+                                       ["ping", "-c", "1", "hk-linux-side"], tmp_path, "ping")
+    finally:
+        shutil.rmtree(etc, ignore_errors=True)
+    assert rc == 0, out + err
+    assert "PING hk-linux-side (%s) 56(84) bytes of data." % lab.linux_ip in out, out
+    assert "64 bytes from hk-linux-side (%s): icmp_seq=1 ttl=64 time=" % lab.linux_ip in out, out
+    assert "--- hk-linux-side ping statistics ---" in out, out
