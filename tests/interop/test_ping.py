@@ -129,12 +129,11 @@ def malformed_frames(lab):
 
     good = bytes(echo(0x4201))
     cases = [
-        # Not even a whole IP header.
-        ("ip_rx_truncated", [good[:14 + 12]]),
-        # The IP total length says more than the frame holds, or less than
-        # the header.
-        ("ip_rx_bad_total_length", [good[:14 + 30], bytes(echo(0x4202, len=200)),
-                                    bytes(echo(0x4205, len=12))]),
+        # The frame holds less than an IP header, or less than the IP total
+        # length says ("shorter than header or total length").
+        ("ip_rx_truncated", [good[:14 + 12], good[:14 + 30], bytes(echo(0x4202, len=200))]),
+        # A total length below the header length.
+        ("ip_rx_bad_total_length", [bytes(echo(0x4205, len=12))]),
         ("ip_rx_bad_checksum", [bytes(echo(0x4203, chksum=0x1234))]),
         ("ip_rx_bad_ihl", [bytes(echo(0x4204, ihl=3))]),
         ("ip_rx_bad_version", [bytes(echo(0x4206, version=6))]),
