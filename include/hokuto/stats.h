@@ -33,6 +33,7 @@
 	X(arp_tx_gratuitous, "arp: gratuitous announcements sent")          \
 	X(arp_rx_conflict, "arp: another host claims our address")          \
 	X(arp_cache_evicted, "arp: cache full, an entry was evicted")       \
+	X(arp_rx_sha_mismatch, "arp: sender MAC differs from the frame's source") \
 	X(arp_resolve_failed, "arp: no reply after retries, packet dropped")
 
 #define HK_STATS_IPV4(X)                                                     \
