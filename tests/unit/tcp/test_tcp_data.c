@@ -337,6 +337,30 @@ static void fast_retransmit_newreno(void **state)
 	tt_fini(&t);
 }
 
+/* RFC 3042 (RFC 5681 3.2): limited transmit sends one new segment for
+ * each of the first two duplicate ACKs. */
+static void limited_transmit(void **state)
+{
+	(void)state;
+	struct tt t;
+	tt_init(&t, NULL);
+	tt_passive_open(&t, 80, &mss1000, NULL);
+	assert_int_equal(hk_send(t.s, t.fd, pat, 13000, 0), 13000);
+	for (int i = 0; i < 10; i++)
+		tt_expect(&t, NULL, F_ACK, t.rcv + 1000u * (uint32_t)i, t.snd);
+	tt_expect_none(&t); /* the initial window is full */
+	tt_peer_ack(&t, t.rcv, 65535);
+	tt_expect(&t, NULL, F_ACK, t.rcv + 10000, t.snd);
+	tt_peer_ack(&t, t.rcv, 65535);
+	tt_expect(&t, NULL, F_ACK, t.rcv + 11000, t.snd);
+	tt_expect_none(&t);
+	tt_peer_ack(&t, t.rcv, 65535); /* third: fast retransmit */
+	struct tt_seg g;
+	tt_expect(&t, &g, F_ACK, t.rcv, t.snd);
+	assert_int_equal(g.len, 1000);
+	tt_fini(&t);
+}
+
 /* RFC 6675: SACK blocks show what was lost; only that is retransmitted. */
 static void sack_recovery(void **state)
 {
@@ -549,6 +573,7 @@ int main(void)
 		cmocka_unit_test(rto_backoff_and_r2),
 		cmocka_unit_test(karn),
 		cmocka_unit_test(fast_retransmit_newreno),
+		cmocka_unit_test(limited_transmit),
 		cmocka_unit_test(sack_recovery),
 		cmocka_unit_test(paws),
 		cmocka_unit_test(receiver_sws),
