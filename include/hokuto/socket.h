@@ -64,6 +64,7 @@ enum hk_sockopt {
 	HK_IP_TTL,                /* int 1..255 (MUST-49) */
 	HK_IP_TOS,                /* int 0..255, the Diffserv/TOS byte (MUST-48) */
 	HK_TCP_DTH_RECV,          /* get only, int: segments received with the Death flag */
+	HK_TCP_TLP,               /* int: tail loss probes (RFC 8985 7), default on with SACK */
 };
 
 enum hk_tcp_state_id {

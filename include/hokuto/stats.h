@@ -125,6 +125,7 @@
 	X(tcp_tx_failed, "tcp: segment could not be sent (no buffer/route)")  \
 	X(tcp_retransmits, "tcp: segments retransmitted")                     \
 	X(tcp_rto, "tcp: retransmission timeouts")                            \
+	X(tcp_tlp_probes, "tcp: tail loss probes sent (RFC 8985)")           \
 	X(tcp_fast_retransmits, "tcp: fast retransmits (loss recovery entered)") \
 	X(tcp_timeout_drops, "tcp: connections dropped after R2 retransmissions") \
 	X(tcp_keepalive_probes, "tcp: keep-alive probes sent")                \

@@ -127,6 +127,12 @@ int hk_setsockopt(struct hk_stack *s, int fd, int opt, const void *val, size_t l
 			return -EINVAL;
 		c->ttl = (uint8_t)v;
 		return 0;
+	case HK_TCP_TLP:
+		if (v)
+			c->flags &= ~TF_NO_TLP;
+		else
+			c->flags |= TF_NO_TLP;
+		return 0;
 	case HK_IP_TOS: /* MUST-48, SHLD-21/22: passed to IP unchanged */
 		if (v < 0 || v > 255)
 			return -EINVAL;
@@ -186,6 +192,8 @@ int hk_getsockopt(struct hk_stack *s, int fd, int opt, void *val, size_t *len)
 		return put_int(val, len, c->ttl);
 	case HK_IP_TOS:
 		return put_int(val, len, c->tos);
+	case HK_TCP_TLP:
+		return put_int(val, len, !tcp_has(c, TF_NO_TLP));
 	case HK_TCP_DTH_RECV:
 		return put_int(val, len, (int)c->dth_recv);
 	case HK_TCP_CONGESTION: {

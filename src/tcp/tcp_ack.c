@@ -105,6 +105,7 @@ uint32_t tcp_ack_process(struct hk_stack *s, struct hk_tcp_conn *c, const struct
 		hk_sack_ack(&c->sack, ack);
 		rtt_sample(s, c, h, ack);
 		c->retries = 0;
+		c->flags &= ~TF_TLP_DONE; /* a new probe episode may start */
 		/* RFC 6298 5.2 / 5.3 */
 		if (c->snd_una == c->snd_max)
 			tcp_rexmt_stop(s, c);

@@ -108,7 +108,10 @@ static void receive_text(struct hk_stack *s, struct hk_tcp_conn *c, const struct
 			hk_ring_write_ahead(&c->rcvbuf, off, data, len);
 			HK_STAT_INC(s, tcp_rx_ooo);
 		}
-		ack_soon(s, c); /* RFC 5681 4.2 / MAY-13: a duplicate ACK at once */
+		/* RFC 5681 4.2 / MAY-13: a duplicate ACK at once, one per
+		 * out-of-order segment (not aggregated: the sender counts them
+		 * and reads the SACK blocks of each) */
+		tcp_send_ack(s, c);
 		return;
 	}
 	bool had_gap = !hk_asm_empty(&c->asmb);

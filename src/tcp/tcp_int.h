@@ -59,6 +59,9 @@ enum {
 	TF_URG_VALID = 1u << 25,    /* rcv_up holds an urgent pointer */
 	TF_SND_URG = 1u << 26,      /* snd_up holds an urgent pointer */
 	TF_FORCE = 1u << 27,        /* next output sends one segment regardless of windows */
+	TF_TLP_ARMED = 1u << 28,    /* the retransmit timer is a tail loss probe (RFC 8985 7) */
+	TF_TLP_DONE = 1u << 29,     /* a probe went out; none again until SND.UNA moves */
+	TF_NO_TLP = 1u << 30,       /* HK_TCP_TLP off */
 };
 
 struct hk_tcp_dth_range {

@@ -22,7 +22,7 @@ static struct hk_four_tuple tuple_of(const struct hk_ip_rx *ip, const struct hk_
 /* A child takes the listener's socket options. */
 static void inherit(struct hk_tcp_conn *c, const struct hk_tcp_conn *l)
 {
-	c->flags |= l->flags & (TF_NODELAY | TF_KEEPALIVE);
+	c->flags |= l->flags & (TF_NODELAY | TF_KEEPALIVE | TF_NO_TLP);
 	c->sndbuf_size = l->sndbuf_size;
 	c->rcvbuf_size = l->rcvbuf_size;
 	c->keep_idle = l->keep_idle;

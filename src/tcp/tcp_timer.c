@@ -30,25 +30,80 @@ void tcp_timers_cancel(struct hk_stack *s, struct hk_tcp_conn *c)
 	c->flags &= ~TF_PERSIST;
 }
 
+/* RFC 8985 7.2: a tail loss probe goes out after PTO = 2*SRTT (plus the
+ * worst-case delayed ACK when one segment is in flight), never later than
+ * the RTO. Only with SACK, outside recovery, once per episode. */
+static bool tlp_allowed(const struct hk_tcp_conn *c)
+{
+	if (!tcp_has(c, TF_SACK_OK) || tcp_has(c, TF_RECOVERY | TF_TLP_DONE | TF_NO_TLP | TF_PERSIST))
+		return false;
+	if (!c->rtt.have_sample || c->retries > 0)
+		return false;
+	return c->state == HK_TCP_ESTABLISHED || c->state == HK_TCP_CLOSE_WAIT ||
+	       c->state == HK_TCP_FIN_WAIT_1 || c->state == HK_TCP_CLOSING || c->state == HK_TCP_LAST_ACK;
+}
+
+static void arm_rexmt(struct hk_stack *s, struct hk_tcp_conn *c)
+{
+	hk_time_t rto = hk_rtt_timeout(&c->rtt);
+	c->flags &= ~TF_TLP_ARMED;
+	if (tlp_allowed(c)) {
+		hk_time_t pto = 2 * c->rtt.srtt;
+		if (c->snd_max - c->snd_una <= c->eff_mss)
+			pto += HK_MSEC(200); /* WCDelAckT */
+		if (pto < HK_MSEC(10))
+			pto = HK_MSEC(10);
+		if (pto < rto) {
+			c->flags |= TF_TLP_ARMED;
+			rto = pto;
+		}
+	}
+	hk_timer_arm(s, &c->t_rexmt, s->now + rto);
+}
+
 /* RFC 6298 5.1: start the timer if it is not running. */
 void tcp_rexmt_arm(struct hk_stack *s, struct hk_tcp_conn *c)
 {
 	if (hk_timer_armed(&c->t_rexmt) || tcp_has(c, TF_PERSIST))
 		return;
-	hk_timer_arm(s, &c->t_rexmt, s->now + hk_rtt_timeout(&c->rtt));
+	arm_rexmt(s, c);
 }
 
 /* RFC 6298 5.3: new data acknowledged, restart with the current RTO. */
 void tcp_rexmt_restart(struct hk_stack *s, struct hk_tcp_conn *c)
 {
 	c->flags &= ~TF_PERSIST;
-	hk_timer_arm(s, &c->t_rexmt, s->now + hk_rtt_timeout(&c->rtt));
+	arm_rexmt(s, c);
 }
 
 void tcp_rexmt_stop(struct hk_stack *s, struct hk_tcp_conn *c)
 {
 	hk_timer_cancel(s, &c->t_rexmt);
-	c->flags &= ~TF_PERSIST;
+	c->flags &= ~(TF_PERSIST | TF_TLP_ARMED);
+}
+
+/* RFC 8985 7.3: the probe is one segment of new data if the windows allow,
+ * else the last segment sent again; then the RTO runs as usual. */
+static void tlp_fire(struct hk_stack *s, struct hk_tcp_conn *c)
+{
+	c->flags &= ~TF_TLP_ARMED;
+	c->flags |= TF_TLP_DONE;
+	HK_STAT_INC(s, tcp_tlp_probes);
+	uint32_t data_end = tcp_data_end(c);
+	int32_t usable = (int32_t)(c->snd_una + c->snd_wnd - c->snd_nxt);
+	uint32_t used = 0;
+	if (c->snd_nxt == c->snd_max && hk_seq_lt(c->snd_nxt, data_end) && usable > 0) {
+		used = tcp_send_seq(s, c, c->snd_nxt, tcp_min((uint32_t)usable, c->eff_mss), true);
+		c->snd_nxt += used;
+	}
+	if (!used) {
+		uint32_t end = hk_seq_lt(data_end, c->snd_max) ? data_end : c->snd_max;
+		uint32_t seq = end - c->snd_una > c->eff_mss ? end - c->eff_mss : c->snd_una;
+		if (end == c->snd_una && tcp_has(c, TF_FIN_SENT))
+			seq = c->snd_una; /* only the FIN is outstanding */
+		tcp_send_seq(s, c, seq, c->eff_mss, false);
+	}
+	hk_timer_arm(s, &c->t_rexmt, s->now + hk_rtt_timeout(&c->rtt));
 }
 
 /* RFC 9293 3.8.6.1: first probe after one RTO (SHLD-29), then backing off
@@ -118,6 +173,13 @@ static void rexmt_fire(struct hk_stack *s, struct hk_timer *t)
 		persist_fire(s, c);
 		return;
 	}
+	if (tcp_has(c, TF_TLP_ARMED)) {
+		if (c->snd_una != c->snd_max && tcp_synchronized(c->state))
+			tlp_fire(s, c);
+		else
+			c->flags &= ~TF_TLP_ARMED;
+		return;
+	}
 	switch (c->state) {
 	case HK_TCP_SYN_SENT:
 	case HK_TCP_SYN_RECEIVED:
@@ -167,6 +229,9 @@ static void rexmt_fire(struct hk_stack *s, struct hk_timer *t)
 			c->soft_err = ETIMEDOUT;
 	}
 	HK_STAT_INC(s, tcp_rto);
+	hk_debug(s, "tcp %u->%u: RTO #%u una=%u nxt=%u max=%u cwnd=%u wnd=%u sacked=%u recovery=%d", c->lport,
+		 c->rport, c->retries, c->snd_una - c->iss, c->snd_nxt - c->iss, c->snd_max - c->iss, c->cc.cwnd,
+		 c->snd_wnd, c->sack.n, tcp_has(c, TF_RECOVERY));
 	tcp_enter_rto(s, c);
 	hk_rtt_backoff(&c->rtt); /* RFC 6298 5.5 */
 	/* 5.4: retransmit the earliest unacknowledged segment, whatever the window */

@@ -154,19 +154,25 @@ static void nagle_and_nodelay(void **state)
 }
 
 /* MUST-58/59: segments that arrive together are all processed, then one
- * ACK answers them. */
+ * ACK answers them; out-of-order segments are the exception (RFC 5681 4.2:
+ * one duplicate ACK each, so the sender can count them). */
 static void ack_aggregation(void **state)
 {
 	(void)state;
 	struct tt t;
 	tt_init(&t, NULL);
-	tt_passive_open(&t, 80, &mss1000, NULL);
+	tt_passive_open(&t, 80, &(struct hk_tcp_opts){ .has_mss = true, .mss = 1000, .sack_permitted = true }, NULL);
 	/* four out-of-order segments, each of which alone gets an immediate ACK */
 	for (uint32_t i = 1; i <= 4; i++)
 		tt_queue(&t, &(struct tt_seg){ .seq = t.snd + 1000 * i, .ack = t.rcv, .flags = F_ACK,
 					       .data = pat, .len = 500 });
 	tt_poll(&t);
-	tt_expect(&t, NULL, F_ACK, t.rcv, t.snd);
+	for (uint32_t i = 1; i <= 4; i++) {
+		struct tt_seg g;
+		tt_expect(&t, &g, F_ACK, t.rcv, t.snd);
+		assert_int_equal(g.opts.n_sack, i); /* newest first (RFC 2018 4) */
+		assert_int_equal(g.opts.sack[0].left, t.snd + 1000 * i);
+	}
 	tt_expect_none(&t);
 	/* and a batch of in-order segments: one ACK for all */
 	for (uint32_t i = 0; i < 5; i++)
@@ -414,6 +420,42 @@ static void limited_transmit(void **state)
 	tt_fini(&t);
 }
 
+/* RFC 8985 7: a lost tail is probed after PTO (here 2*SRTT = 0 plus the
+ * 200 ms delayed-ACK allowance for one segment in flight), not after the
+ * RTO; only one probe per episode; HK_TCP_TLP turns it off. */
+static void tail_loss_probe(void **state)
+{
+	(void)state;
+	struct tt t;
+	tt_init(&t, NULL);
+	struct hk_tcp_opts o = { .has_mss = true, .mss = 1000, .sack_permitted = true };
+	tt_passive_open(&t, 80, &o, NULL);
+	hk_send(t.s, t.fd, pat, 3000, 0);
+	tt_drain(&t);
+	tt_peer_ack(&t, t.rcv + 2000, 65535);
+	hk_time_t t0 = t.now;
+	tt_advance(&t, HK_MSEC(1500));
+	struct tt_seg g;
+	tt_expect(&t, &g, F_ACK | F_PSH, t.rcv + 2000, t.snd); /* the last segment again */
+	assert_int_equal(g.at - t0, HK_MSEC(200));
+	assert_int_equal(tt_stat(&t, HK_STAT_tcp_tlp_probes), 1);
+	tt_expect(&t, &g, F_ACK | F_PSH, t.rcv + 2000, t.snd); /* then the RTO, 1 s later */
+	assert_int_equal(g.at - t0, HK_MSEC(1200));
+	assert_int_equal(tt_stat(&t, HK_STAT_tcp_rto), 1);
+	tt_peer_ack(&t, t.rcv + 3000, 65535);
+	/* switched off: the RTO alone */
+	int off = 0;
+	assert_int_equal(hk_setsockopt(t.s, t.fd, HK_TCP_TLP, &off, sizeof(off)), 0);
+	hk_send(t.s, t.fd, pat, 1000, 0);
+	tt_drain(&t);
+	t0 = t.now;
+	tt_advance(&t, HK_MSEC(2500));
+	tt_expect(&t, &g, F_ACK | F_PSH, t.rcv + 3000, t.snd);
+	assert_true(g.at - t0 >= HK_SEC(1));
+	assert_int_equal(tt_stat(&t, HK_STAT_tcp_tlp_probes), 1);
+	tt_fini(&t);
+}
+
 /* RFC 6675: SACK blocks show what was lost; only that is retransmitted. */
 static void sack_recovery(void **state)
 {
@@ -629,6 +671,7 @@ int main(void)
 		cmocka_unit_test(karn),
 		cmocka_unit_test(fast_retransmit_newreno),
 		cmocka_unit_test(limited_transmit),
+		cmocka_unit_test(tail_loss_probe),
 		cmocka_unit_test(sack_recovery),
 		cmocka_unit_test(paws),
 		cmocka_unit_test(receiver_sws),
