@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "http_io.h"
 #include "http_parse.h"
 
 #define HTTP_SERVER_NAME "hokuto/0.1"
@@ -89,16 +90,6 @@ struct http_server {
 /* Returns 0, or -errno when dir cannot be resolved (-ENOENT, -ENOTDIR). */
 int http_server_init(struct http_server *srv, const struct http_server_config *cfg);
 void http_server_fini(struct http_server *srv);
-
-/* The byte stream a connection runs on. recv returns bytes (> 0), 0 at
- * the end of the stream, -EAGAIN when nothing is there now, or -errno;
- * send returns bytes taken (> 0), -EAGAIN, or -errno; shutdown ends the
- * sending direction (FIN). */
-struct http_io {
-	long (*recv)(void *ctx, void *buf, size_t len);
-	long (*send)(void *ctx, const void *buf, size_t len);
-	void (*shutdown)(void *ctx);
-};
 
 enum http_conn_phase {
 	HTTP_CONN_READING,  /* reading, answering requests */
