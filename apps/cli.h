@@ -7,6 +7,7 @@
 #ifndef HOKUTO_APPS_CLI_H
 #define HOKUTO_APPS_CLI_H
 
+#include <poll.h>
 #include <signal.h>
 
 #include "hokuto/stack.h"
@@ -26,6 +27,7 @@ struct hk_cli {
 	const char *impair;     /* impairment spec for hokuto's own device */
 	const char *cc;         /* congestion control for new sockets */
 	uint64_t seed;          /* --seed (default: from getrandom) */
+	bool has_seed;          /* --seed was given (0 is a valid seed) */
 	const char *prog;       /* argv[0] for messages */
 
 	struct hk_stack *stack; /* set by hk_cli_open_stack */
@@ -50,6 +52,10 @@ int hk_cli_run(struct hk_cli *cli, bool (*done)(void *ctx), void *ctx, hk_time_t
 /* One turn: waits until a device is readable, the stack's next deadline,
  * or `until`, whichever is first, then polls. */
 void hk_cli_step(struct hk_cli *cli, hk_time_t until);
+/* The same, also waiting on the caller's extra fds (e.g. stdin for nc):
+ * their revents are filled in on return (0 when not ready). */
+#define HK_CLI_MAX_WAIT_FDS 16
+void hk_cli_step_fds(struct hk_cli *cli, hk_time_t until, struct pollfd *extra, int n_extra);
 
 /* A command: run(cli, argc, argv) with argv[0] the command name; returns
  * the process exit status. Commands parse their own options and print

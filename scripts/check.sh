@@ -8,14 +8,24 @@ cd "$(dirname "$0")/.."
 passed=0
 failed=0
 summary=()
+# Logs of this run (several checkouts may run make check at once).
+logs=$(mktemp -d /tmp/hokuto-check.XXXXXX)
+trap 'rm -rf "$logs"' EXIT
 
-# meson test prints "Ok: N" / "Fail: N" / "Timeout: N" lines.
+# meson test prints "Ok: N" / "Fail: N" / "Timeout: N" / "Unexpected Pass: N"
+# lines; a run that failed without them (it crashed, or found no tests) counts
+# as one failure.
 count_meson() {
-	local log=$1 name=$2 ok fail to
+	local log=$1 name=$2 rc=$3 ok fail to up
 	ok=$(awk '/^Ok:/ {print $2}' "$log" | tail -1)
 	fail=$(awk '/^Fail:/ {print $2}' "$log" | tail -1)
 	to=$(awk '/^Timeout:/ {print $2}' "$log" | tail -1)
-	ok=${ok:-0}; fail=$(( ${fail:-0} + ${to:-0} ))
+	up=$(awk '/^Unexpected Pass:/ {print $3}' "$log" | tail -1)
+	ok=${ok:-0}; fail=$(( ${fail:-0} + ${to:-0} + ${up:-0} ))
+	if [ "$rc" -ne 0 ] && [ "$fail" -eq 0 ]; then
+		layer_fail "$name" "meson test exited with $rc"
+		return
+	fi
 	passed=$((passed + ok)); failed=$((failed + fail))
 	summary+=("$name: $ok passed, $fail failed")
 }
@@ -29,8 +39,8 @@ echo "== build (gcc) =="
 if meson setup build --reconfigure >/dev/null 2>&1 || meson setup build >/dev/null; then :; fi
 if ninja -C build; then
 	echo "== unit + simulation tests (gcc) =="
-	meson test -C build --print-errorlogs 2>&1 | tee /tmp/hokuto-check-unit.log
-	count_meson /tmp/hokuto-check-unit.log "unit+sim (gcc)"
+	meson test -C build --print-errorlogs 2>&1 | tee "$logs/unit.log"
+	count_meson "$logs/unit.log" "unit+sim (gcc)" "${PIPESTATUS[0]}"
 else
 	layer_fail "unit+sim (gcc)" "build failed"
 fi
@@ -42,34 +52,53 @@ if [ ! -f build-asan/build.ninja ]; then
 fi
 if ninja -C build-asan; then
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-		meson test -C build-asan --print-errorlogs 2>&1 | tee /tmp/hokuto-check-asan.log
-	count_meson /tmp/hokuto-check-asan.log "unit+sim (asan)"
+		meson test -C build-asan --print-errorlogs 2>&1 | tee "$logs/asan.log"
+	count_meson "$logs/asan.log" "unit+sim (asan)" "${PIPESTATUS[0]}"
 else
 	layer_fail "unit+sim (asan)" "build failed"
 fi
 
 if [ -d tests/interop ] && ls tests/interop/test_*.py >/dev/null 2>&1; then
 	echo "== interop tests against Linux (pytest, namespaces) =="
-	/usr/bin/python3 -m pytest -p no:cacheprovider -v tests/interop \
-		--junitxml=/tmp/hokuto-check-interop.xml 2>&1 | tee /tmp/hokuto-check-interop.log
-	if [ -f /tmp/hokuto-check-interop.xml ]; then
-		read -r t f e s < <(/usr/bin/python3 - <<'PY'
+	xml=$logs/interop.xml
+	rm -f "$xml"
+	# A hung test fails alone instead of stalling the whole run.
+	timeout_opt=()
+	if /usr/bin/python3 -c 'import pytest_timeout' 2>/dev/null; then
+		timeout_opt=(--timeout="${INTEROP_TIMEOUT:-180}")
+	fi
+	HOKUTO_BIN=${HOKUTO_BIN:-$PWD/build/hokuto} \
+		/usr/bin/python3 -m pytest -p no:cacheprovider -v -rfE "${timeout_opt[@]}" tests/interop \
+		--junitxml="$xml" 2>&1 | tee "$logs/interop.log"
+	prc=${PIPESTATUS[0]}
+	if [ -f "$xml" ]; then
+		read -r t f e s < <(/usr/bin/python3 - "$xml" <<'PY'
+import sys
 import xml.etree.ElementTree as ET
-r = ET.parse('/tmp/hokuto-check-interop.xml').getroot()
+r = ET.parse(sys.argv[1]).getroot()
 suites = [r] if r.tag == 'testsuite' else list(r)
-t = sum(int(x.get('tests', 0)) for x in suites)
-f = sum(int(x.get('failures', 0)) for x in suites)
-e = sum(int(x.get('errors', 0)) for x in suites)
-s = sum(int(x.get('skipped', 0)) for x in suites)
-print(t, f, e, s)
+# Count per test case: one that failed in its body and again in teardown is
+# one failure, not two.
+t = f = s = 0
+for suite in suites:
+    for case in suite.iter('testcase'):
+        t += 1
+        if case.find('failure') is not None or case.find('error') is not None:
+            f += 1
+        elif case.find('skipped') is not None:
+            s += 1
+print(t, f, 0, s)
 PY
 )
 		ok=$((t - f - e - s)); bad=$((f + e))
+		# pytest failed (interrupted, internal error, no tests) without a
+		# failing case to show for it: still a failure.
+		if [ "$prc" -ne 0 ] && [ "$bad" -eq 0 ]; then bad=1; fi
 		passed=$((passed + ok)); failed=$((failed + bad))
 		summary+=("interop: $ok passed, $bad failed, $s skipped")
-		rm -f /tmp/hokuto-check-interop.xml
+		rm -f "$xml"
 	else
-		layer_fail interop "pytest did not run"
+		layer_fail interop "pytest did not run (exit $prc)"
 	fi
 fi
 

@@ -6,8 +6,9 @@
 set -euo pipefail
 
 build_pkgs=(meson ninja-build pkg-config gcc clang libcmocka-dev libclang-rt-14-dev valgrind)
-all_pkgs=("${build_pkgs[@]}" iproute2 iptables iputils-ping python3 python3-pytest python3-scapy
-	tshark tcpdump socat netcat-openbsd curl wget apache2-utils nginx-light wrk iperf3 procps)
+all_pkgs=("${build_pkgs[@]}" iproute2 iptables iputils-ping python3 python3-pytest python3-pytest-timeout python3-scapy
+	tshark tcpdump socat netcat-openbsd curl wget apache2-utils nginx-light wrk iperf3 procps
+	ethtool util-linux)
 
 want=("${build_pkgs[@]}")
 [ "${1:-all}" = "all" ] && want=("${all_pkgs[@]}")

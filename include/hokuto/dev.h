@@ -70,6 +70,11 @@ static inline void hk_dev_close(struct hk_dev *dev)
  * link). A frame sent on one end is received on the other at the same
  * virtual time. Impairments come from wrapping an end with hk_impair_wrap. */
 int hk_sim_wire_new(struct hk_dev **a, struct hk_dev **b, uint32_t mtu);
+/* Frames each end's receive queue holds before tx on the other end fails
+ * with -ENOBUFS (the sending stack counts dev_tx_errors). */
+#define HK_SIM_QUEUE_LEN 1024
+/* Frames dropped because dev's receive queue was full (0 if not a sim end). */
+uint64_t hk_sim_drops(const struct hk_dev *dev);
 
 /* The impairment layer: wraps any device and impairs both directions. */
 struct hk_impair_spec {
@@ -84,10 +89,31 @@ struct hk_impair_spec {
 	uint64_t seed;
 };
 /* Parses "loss=0.02,dup=0.01,reorder=0.05,delay=2ms,jitter=1ms,
- * corrupt=0.001,rate=100mbit,seed=7" (any subset, any order). */
+ * corrupt=0.001,rate=100mbit,queue=1000,seed=7" (any subset, any order).
+ * Probabilities in [0,1] (or "2%"); times with a unit (us, ms, s);
+ * rate in bit/s with an optional kbit/mbit/gbit suffix. */
 int hk_impair_parse(const char *text, struct hk_impair_spec *out, char *err, size_t errlen);
 /* Returns a device that impairs frames of inner in both directions; it owns
  * inner and closes it when closed. NULL on allocation failure. */
 struct hk_dev *hk_impair_wrap(struct hk_dev *inner, const struct hk_impair_spec *spec);
+
+/* What the impairment layer did, per direction (tx: frames the stack sent,
+ * rx: frames read from the inner device). */
+struct hk_impair_dir_stats {
+	uint64_t frames;      /* frames that entered the layer */
+	uint64_t passed;      /* frames handed on (duplicates included) */
+	uint64_t lost;        /* dropped by loss= */
+	uint64_t duplicated;  /* extra copies made by dup= */
+	uint64_t reordered;   /* held back by reorder= */
+	uint64_t corrupted;   /* one byte flipped by corrupt= */
+	uint64_t queue_drops; /* tail drops at the rate= bottleneck (queue=) */
+	uint64_t pool_drops;  /* no free frame slot (bounded memory) */
+	uint64_t inner_errors; /* tx only: the inner device refused a held frame */
+};
+struct hk_impair_stats {
+	struct hk_impair_dir_stats tx, rx;
+};
+/* Copies the counters of an impair device (zeroes if dev is not one). */
+void hk_impair_get_stats(const struct hk_dev *dev, struct hk_impair_stats *out);
 
 #endif

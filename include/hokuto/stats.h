@@ -17,6 +17,9 @@
 #define HK_STATS_ETHER(X)                                                    \
 	X(eth_rx_short, "ethernet: frame shorter than the header")          \
 	X(eth_rx_not_for_us, "ethernet: destination MAC not ours")          \
+	X(eth_rx_multicast, "ethernet: multicast destination (no group joined)") \
+	X(eth_rx_from_self, "ethernet: our own frame came back")            \
+	X(eth_tx_no_headroom, "ethernet: no room for the header, frame dropped") \
 	X(eth_rx_unknown_type, "ethernet: unknown EtherType")
 
 #define HK_STATS_ARP(X)                                                      \
@@ -27,6 +30,9 @@
 	X(arp_rx_malformed, "arp: malformed packet")                        \
 	X(arp_rx_not_for_us, "arp: target address not ours")                \
 	X(arp_pending_overflow, "arp: queue waiting for resolution full")   \
+	X(arp_tx_gratuitous, "arp: gratuitous announcements sent")          \
+	X(arp_rx_conflict, "arp: another host claims our address")          \
+	X(arp_cache_evicted, "arp: cache full, an entry was evicted")       \
 	X(arp_resolve_failed, "arp: no reply after retries, packet dropped")
 
 #define HK_STATS_IPV4(X)                                                     \
@@ -47,6 +53,13 @@
 	X(ip_reasm_timeout, "ipv4: reassembly timed out")                   \
 	X(ip_reasm_overlap, "ipv4: overlapping fragment, datagram dropped")  \
 	X(ip_reasm_bad_fragment, "ipv4: malformed fragment")                \
+	X(ip_rx_fragments, "ipv4: fragments received")                      \
+	X(ip_reasm_duplicate, "ipv4: duplicate fragment dropped")           \
+	X(ip_reasm_tiny, "ipv4: tiny fragment dropped (RFC 1858)")          \
+	X(ip_reasm_too_big, "ipv4: reassembled datagram would exceed a packet buffer") \
+	X(ip_tx_loopback, "ipv4: packets to our own address looped back")   \
+	X(ip_tx_loop_overflow, "ipv4: loopback queue full, packet dropped") \
+	X(ip_tx_no_buffer, "ipv4: no buffer or headroom for output, packet dropped") \
 	X(ip_reasm_no_memory, "ipv4: reassembly memory bound reached")
 
 #define HK_STATS_ICMP(X)                                                     \
@@ -56,6 +69,15 @@
 	X(icmp_tx_unreachable, "icmp: destination unreachable sent")        \
 	X(icmp_rx_echo_replies, "icmp: echo replies received")              \
 	X(icmp_rx_unreachable, "icmp: destination unreachable received")    \
+	X(icmp_rx_time_exceeded, "icmp: time exceeded received")            \
+	X(icmp_rx_other, "icmp: other types received and ignored")          \
+	X(icmp_rx_echo_broadcast, "icmp: echo request to broadcast ignored") \
+	X(icmp_rx_error_not_ours, "icmp: error quoting a packet we did not send") \
+	X(icmp_rx_echo_unmatched, "icmp: echo reply for no ping of ours")   \
+	X(icmp_ping_queue_full, "icmp: ping reply queue full, oldest dropped") \
+	X(icmp_tx_echo_requests, "icmp: echo requests sent")                \
+	X(icmp_tx_time_exceeded, "icmp: time exceeded sent (reassembly)")   \
+	X(icmp_error_ratelimited, "icmp: error not sent (rate limit)")      \
 	X(icmp_error_suppressed, "icmp: error not sent (about an error, broadcast, fragment)")
 
 #define HK_STATS_UDP(X)                                                      \
@@ -64,6 +86,7 @@
 	X(udp_rx_malformed, "udp: truncated or bad length")                 \
 	X(udp_rx_bad_checksum, "udp: checksum wrong")                       \
 	X(udp_rx_no_port, "udp: no socket on port")                         \
+	X(udp_rx_icmp_errors, "udp: ICMP errors about our datagrams")       \
 	X(udp_rx_queue_full, "udp: socket receive queue full")
 
 #define HK_STATS_TCP(X)                                                      \

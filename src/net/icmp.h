@@ -23,5 +23,14 @@ void hk_icmp_input(struct hk_stack *s, const struct hk_ip_rx *ip, struct hk_pbuf
  * or a non-first fragment). */
 void hk_icmp_send_unreach(struct hk_stack *s, uint8_t code, const struct hk_ip_rx *ip,
 			  const uint8_t *l4, size_t l4_len);
+/* Any ICMP error (type, code, and the 32-bit word after the checksum)
+ * about that packet, with the same rules and a rate limit; quotes its IP
+ * header and the first 8 bytes of l4. */
+void hk_icmp_send_error(struct hk_stack *s, uint8_t type, uint8_t code, uint32_t rest,
+			const struct hk_ip_rx *ip, const uint8_t *l4, size_t l4_len);
+/* One of our own packets (pkt at its IP header) could not leave: ARP got
+ * no answer. Tells its sender as a "host unreachable" from ourselves would
+ * (TCP, UDP, ping), without sending anything. */
+void hk_icmp_local_unreach(struct hk_stack *s, const uint8_t *pkt, size_t len);
 
 #endif

@@ -20,15 +20,18 @@ struct hk_asm_range {
 struct hk_asm {
 	uint32_t n;
 	struct hk_asm_range r[HK_ASM_MAX_RANGES]; /* sorted, disjoint, non-adjacent */
-	/* recency order for SACK: starts of the ranges most recently touched,
-	 * newest first */
-	uint32_t recent[HK_TCP_MAX_SACK_BLOCKS];
+	/* recency order for SACK: starts of all ranges (n_recent == n), the
+	 * most recently touched first, so any number of blocks can be reported
+	 * in RFC 2018 section 4 order */
+	uint32_t recent[HK_ASM_MAX_RANGES];
 	uint32_t n_recent;
 };
 
 static inline void hk_asm_init(struct hk_asm *a) { a->n = 0; a->n_recent = 0; }
 /* Records [off, off+len) as held, merging with neighbours. 0, or -ENOSPC
- * when it would need more ranges than the bound. */
+ * when it would need more ranges than the bound. In-order data (off 0) may
+ * be recorded here too, but when that is refused the caller just advances
+ * by its length and then takes hk_asm_front(). */
 int hk_asm_add(struct hk_asm *a, uint32_t off, uint32_t len);
 /* Length of the range starting at offset 0 (0 if none). */
 uint32_t hk_asm_front(const struct hk_asm *a);

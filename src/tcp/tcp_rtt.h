@@ -10,7 +10,8 @@ struct hk_rtt {
 	hk_time_t rto;            /* without backoff */
 	hk_time_t rto_min, rto_max;
 	bool have_sample;
-	uint8_t backoff;          /* number of doublings in effect */
+	uint8_t backoff;          /* backoffs since the last sample (saturates at
+				   * 255; the timeout itself stops at rto_max) */
 };
 
 /* RFC 6298 2.1: before any sample the RTO is `initial`. */

@@ -1,0 +1,16 @@
+/* hokuto CLI — the command table. One line per command; keep them sorted
+ * by name and add yours without reordering the others. */
+#include "cli.h"
+
+int hk_cmd_craft(struct hk_cli *cli, int argc, char **argv);
+int hk_cmd_dissect(struct hk_cli *cli, int argc, char **argv);
+int hk_cmd_ping(struct hk_cli *cli, int argc, char **argv);
+int hk_cmd_serve(struct hk_cli *cli, int argc, char **argv);
+
+const struct hk_cmd hk_commands[] = {
+	{"craft", "build an Ethernet/IPv4 frame field by field, send it, show the reply", hk_cmd_craft},
+	{"dissect", "decode a pcap capture frame by frame, Wireshark-style", hk_cmd_dissect},
+	{"ping", "send ICMP echo requests to a host, like iputils ping", hk_cmd_ping},
+	{"serve", "run the stack: answer ARP and ping until Ctrl-C", hk_cmd_serve},
+	{NULL, NULL, NULL},
+};

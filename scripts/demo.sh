@@ -1,0 +1,151 @@
+#!/usr/bin/env bash
+# scripts/demo.sh — hokuto against Linux, on seed 002's lab (scripts/lab):
+#
+#   hkns1: Linux, 192.0.2.1 on hkveth1  <── veth ──>  hkns2: hokuto, 192.0.2.2 on hkveth2
+#
+# Each step is a function `step_*` listed in STEPS below; to add one, write the
+# function and add its name to STEPS. Helpers:
+#   hokuto_start NAME ARGS...   start `hokuto --dev packet:hkveth2 ... ARGS` in hkns2
+#                               in the background (pcap in $WORK/NAME.pcap, log in
+#                               $WORK/NAME.log); waits until it is up
+#   hokuto_stop NAME            SIGINT, wait, show its --stats counters
+#   hokuto_run NAME ARGS...     run hokuto in the foreground in hkns2 (own pcap)
+#   in_linux CMD...             run a command in hkns1 (the Linux side)
+#   show_capture NAME           print the decoded capture of NAME
+# Everything is removed on exit, even on failure or Ctrl-C (DEMO_KEEP=1 keeps
+# the captures in $WORK).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+HOKUTO=${HOKUTO_BIN:-$ROOT/build/hokuto}
+LAB=$ROOT/scripts/lab
+HK_IP=192.0.2.2
+LINUX_IP=192.0.2.1
+HK_ARGS=(--dev packet:hkveth2 --ip "$HK_IP/24" --mac 00:00:5e:00:53:02 --stats)
+
+STEPS=(
+	step_lab_up
+	step_linux_pings_hokuto
+	step_hokuto_pings_linux
+	step_big_ping
+)
+
+bold() { if [ -t 1 ]; then printf '\033[1m%s\033[0m\n' "$*"; else printf '%s\n' "$*"; fi; }
+say() { printf '    %s\n' "$*"; }
+fail() { echo "demo: FAILED: $*" >&2; exit 1; }
+
+[ "$(id -u)" -eq 0 ] || fail "needs root (namespaces, AF_PACKET): run as root or with sudo"
+[ -x "$HOKUTO" ] || fail "$HOKUTO not built: run 'make' first"
+
+WORK=$(mktemp -d /tmp/hokuto-demo.XXXXXX)
+declare -A PIDS=()
+
+cleanup() {
+	local rc=$?
+	trap - EXIT INT TERM
+	for name in "${!PIDS[@]}"; do
+		local pid=${PIDS[$name]}
+		kill -INT "$pid" 2>/dev/null || true
+		for _ in $(seq 20); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+		kill -KILL "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	done
+	"$LAB" down >/dev/null 2>&1 || true
+	if [ "${DEMO_KEEP:-0}" = 1 ]; then
+		echo "demo: captures kept in $WORK"
+	else
+		rm -rf "$WORK"
+	fi
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+in_linux() { ip netns exec hkns1 "$@"; }
+
+hokuto_start() {
+	local name=$1; shift
+	ip netns exec hkns2 "$HOKUTO" "${HK_ARGS[@]}" --pcap "$WORK/$name.pcap" "$@" \
+		>"$WORK/$name.log" 2>&1 &
+	PIDS[$name]=$!
+	# Up when it says so (serve prints "serving ..."), or fail with its log.
+	for _ in $(seq 50); do
+		grep -q 'serving\|listening' "$WORK/$name.log" 2>/dev/null && { say "$(head -1 "$WORK/$name.log")"; return 0; }
+		kill -0 "${PIDS[$name]}" 2>/dev/null || break
+		sleep 0.1
+	done
+	cat "$WORK/$name.log" >&2
+	fail "hokuto $name did not start"
+}
+
+hokuto_stop() {
+	local name=$1 pid=${PIDS[$1]} rc=0
+	kill -INT "$pid"
+	wait "$pid" || rc=$?
+	unset "PIDS[$name]"
+	say "hokuto $name stopped (exit $rc); its counters:"
+	grep -E '^[a-z0-9_]+ +[0-9]+ +#' "$WORK/$name.log" | sed 's/^/      /' || true
+	[ "$rc" -eq 0 ] || fail "hokuto $name exited with $rc"
+}
+
+hokuto_run() {
+	local name=$1; shift
+	ip netns exec hkns2 "$HOKUTO" "${HK_ARGS[@]}" --pcap "$WORK/$name.pcap" "$@" 2>"$WORK/$name.log"
+}
+
+show_capture() {
+	local pcap=$WORK/$1.pcap
+	say "capture $1.pcap, decoded:"
+	if "$HOKUTO" --help 2>/dev/null | grep -qE '^  dissect ' &&
+	   "$HOKUTO" dissect "$pcap" >"$WORK/$1.txt" 2>&1; then
+		sed 's/^/      /' "$WORK/$1.txt"
+	else
+		tcpdump -nn -e -r "$pcap" 2>/dev/null | sed 's/^/      /'
+	fi
+}
+
+# ---- the steps --------------------------------------------------------------
+
+step_lab_up() {
+	bold "==> building the lab: two namespaces, one veth pair (scripts/lab up)"
+	"$LAB" down >/dev/null 2>&1 || true
+	"$LAB" up | sed 's/^/    /'
+}
+
+step_linux_pings_hokuto() {
+	bold "==> Linux (hkns1) pings hokuto (hkns2, hokuto serve)"
+	hokuto_start serve serve
+	in_linux ping -c 3 -i 0.2 -W 2 "$HK_IP" | sed 's/^/    /' ||
+		fail "Linux got no reply from hokuto"
+	say "Linux learnt hokuto's MAC by ARP:"
+	in_linux ip neigh show "$HK_IP" | sed 's/^/      /'
+	hokuto_stop serve
+	show_capture serve
+}
+
+step_hokuto_pings_linux() {
+	bold "==> hokuto pings Linux (a fresh hokuto instance: hokuto ping)"
+	# Linux must resolve hokuto afresh: a new instance is a new host to it.
+	in_linux ip neigh flush dev hkveth1
+	hokuto_run ping ping -c 3 -i 0.2 "$LINUX_IP" | sed 's/^/    /' ||
+		fail "hokuto ping got no reply"
+	show_capture ping
+}
+
+step_big_ping() {
+	bold "==> 4000-byte pings both ways: IPv4 fragmentation and reassembly"
+	hokuto_start serve-big serve
+	in_linux ping -c 2 -i 0.2 -W 2 -s 4000 "$HK_IP" | sed 's/^/    /' ||
+		fail "Linux got no reply to its 4000-byte ping"
+	hokuto_stop serve-big
+	hokuto_run ping-big ping -c 2 -i 0.2 -s 4000 "$LINUX_IP" | sed 's/^/    /' ||
+		fail "hokuto ping -s 4000 got no reply"
+	grep -E '^ip_(frag_created|reasm_ok) ' "$WORK/ping-big.log" | sed 's/^/      /' || true
+}
+
+start=$(date +%s)
+for step in "${STEPS[@]}"; do
+	"$step"
+	echo
+done
+bold "demo finished in $(( $(date +%s) - start ))s; cleaning up"
