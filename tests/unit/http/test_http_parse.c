@@ -692,6 +692,130 @@ static void chunked_decoder_alone(void **state)
 	assert_int_equal(http_error_status(c.err), 431);
 }
 
+/* ---- property: any input, any split, same result ---- */
+
+static uint64_t rng_state;
+
+static uint32_t rnd(uint32_t n)
+{
+	/* xorshift64*, seeded per test: reproducible */
+	rng_state ^= rng_state >> 12;
+	rng_state ^= rng_state << 25;
+	rng_state ^= rng_state >> 27;
+	return (uint32_t)((rng_state * 2685821657736338717ull) >> 33) % n;
+}
+
+/* Feeds `len` bytes split at random points; returns a digest of events. */
+static void run_split(enum http_parse_mode mode, const uint8_t *in, size_t len, bool random_split, struct result *r)
+{
+	struct http_parser p;
+	memset(r, 0, sizeof(*r));
+	struct http_limits l;
+	http_limits_default(&l);
+	l.max_head = 1024;
+	l.max_target = 256;
+	l.max_headers = 8;
+	l.max_body = 3000;
+	assert_int_equal(http_parser_init(&p, mode, &l, arena, sizeof(arena)), 0);
+	size_t off = 0;
+	int msg = 0;
+	while (off < len && r->err == HTTP_ERR_NONE && msg < 4) {
+		size_t piece = random_split ? 1 + rnd(9) : len - off;
+		if (piece > len - off)
+			piece = len - off;
+		const uint8_t *d = in + off;
+		size_t left = piece;
+		for (;;) {
+			struct http_event ev;
+			size_t n = http_parser_feed(&p, d, left, &ev);
+			assert_true(n <= left);
+			d += n;
+			left -= n;
+			off += n;
+			if (ev.type == HTTP_EV_NEED_MORE)
+				break;
+			if (ev.type == HTTP_EV_ERROR) {
+				r->err = p.err;
+				assert_int_not_equal(p.err, HTTP_ERR_NONE);
+				break;
+			}
+			if (ev.type == HTTP_EV_HEAD) {
+				r->heads++;
+				assert_true(p.msg.n_headers <= 8);
+				for (size_t i = 0; i < p.msg.n_headers; i++)
+					assert_int_equal(strlen(p.msg.headers[i].value), p.msg.headers[i].value_len);
+			} else if (ev.type == HTTP_EV_BODY) {
+				assert_true(ev.data >= in && ev.data + ev.len <= in + len);
+				if (r->body_len[msg] + ev.len <= sizeof(r->body[msg]))
+					memcpy(r->body[msg] + r->body_len[msg], ev.data, ev.len);
+				r->body_len[msg] += ev.len;
+				assert_true(r->body_len[msg] <= 3000);
+			} else if (ev.type == HTTP_EV_DONE) {
+				r->dones++;
+				if (++msg == 4)
+					break;
+				http_parser_reset(&p);
+			}
+		}
+	}
+	r->consumed = off;
+}
+
+static void random_inputs_any_split_same_events(void **state)
+{
+	(void)state;
+	static const char *seeds[] = {
+		"GET / HTTP/1.1\r\nHost: h\r\n\r\n",
+		"POST /x HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\nhello",
+		"POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n3;e=\"q\"\r\nabc\r\n0\r\nT: v\r\n\r\n",
+		"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabc",
+		"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nX: a\r\n b\r\n\r\n1\r\nz\r\n0\r\n\r\n",
+	};
+	static uint8_t buf[4096];
+	static struct result a, b;
+	rng_state = 0x9e3779b97f4a7c15ull;
+	for (int iter = 0; iter < 4000; iter++) {
+		const char *s = seeds[rnd(5)];
+		size_t len = strlen(s);
+		memcpy(buf, s, len);
+		/* pipeline a copy, then mutate: flip, insert, delete bytes */
+		if (rnd(2) && 2 * len < sizeof(buf)) {
+			memcpy(buf + len, s, len);
+			len *= 2;
+		}
+		int muts = (int)rnd(4);
+		for (int m = 0; m < muts; m++) {
+			size_t at = rnd((uint32_t)len);
+			switch (rnd(3)) {
+			case 0:
+				buf[at] = (uint8_t)rnd(256);
+				break;
+			case 1:
+				if (len + 1 < sizeof(buf)) {
+					memmove(buf + at + 1, buf + at, len - at);
+					buf[at] = "\r\n :;0aZ\"\\\t"[rnd(12)];
+					len++;
+				}
+				break;
+			default:
+				memmove(buf + at, buf + at + 1, len - at - 1);
+				len--;
+				break;
+			}
+		}
+		enum http_parse_mode mode = buf[0] == 'H' && buf[1] == 'T' ? HTTP_PARSE_RESPONSE : HTTP_PARSE_REQUEST;
+		run_split(mode, buf, len, false, &a);
+		run_split(mode, buf, len, true, &b);
+		if (a.heads != b.heads || a.dones != b.dones || a.err != b.err || a.consumed != b.consumed)
+			fail_msg("iteration %d: split changed the result", iter);
+		for (int m = 0; m < 4; m++) {
+			assert_int_equal(a.body_len[m], b.body_len[m]);
+			size_t n = a.body_len[m] < sizeof(a.body[m]) ? a.body_len[m] : sizeof(a.body[m]);
+			assert_memory_equal(a.body[m], b.body[m], n);
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -716,6 +840,7 @@ int main(void)
 		cmocka_unit_test(response_obs_fold_is_unfolded),
 		cmocka_unit_test(response_errors),
 		cmocka_unit_test(chunked_decoder_alone),
+		cmocka_unit_test(random_inputs_any_split_same_events),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
