@@ -93,7 +93,8 @@ static void usage(FILE *out, const char *prog)
 		"--wait it prints the matching reply and exits 0 when one came, 1 if not.\n"
 		"\n"
 		"Device and link:\n"
-		"  --dev SPEC          packet:IFNAME, tap:NAME, tun:NAME (no --dev: print only)\n"
+		"  --dev SPEC          packet:IFNAME, tap:NAME, tun:NAME (no --dev: print only);\n"
+		"                      a tap or tun craft creates gets --dst/24 on its kernel side\n"
 		"  --src-mac MAC       Ethernet source (default: the device's MAC)\n"
 		"  --dst-mac MAC       Ethernet destination (default: ARP for --dst or --gw)\n"
 		"  --gw ADDR           next hop to ARP for when --dst is not on the link\n"
@@ -414,7 +415,7 @@ static int parse_mac(struct craft *c, const char *opt, const char *s, uint8_t ma
 static int parse_args(struct craft *c, int argc, char **argv)
 {
 	int o, idx;
-	optind = 1;
+	optind = 0; /* a fresh getopt, as main.c does */
 	while ((o = getopt_long(argc, argv, "+qh", longopts, &idx)) != -1) {
 		char name[40];
 		snprintf(name, sizeof(name), "--%s", o >= O_DEV ? longopts[idx].name : "");
@@ -949,6 +950,10 @@ int hk_cmd_craft(struct hk_cli *cli, int argc, char **argv)
 		struct hk_dev_open_opts oo;
 		memset(&oo, 0, sizeof(oo));
 		oo.seed = random32();
+		/* a tap created here: its kernel side becomes the destination,
+		 * so there is a peer to answer (ignored for existing devices) */
+		oo.kernel_addr = c->dst;
+		oo.kernel_prefix = 24;
 		char err[256];
 		int e = hk_dev_open(c->dev_spec, &oo, &dev, err, sizeof(err));
 		if (e < 0) {

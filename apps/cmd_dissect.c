@@ -194,7 +194,7 @@ int hk_cmd_dissect(struct hk_cli *cli, int argc, char **argv)
 	};
 	bool hex = false;
 	long count = -1;
-	optind = 1;
+	optind = 0; /* a fresh getopt, as main.c does */
 	int c;
 	while ((c = getopt_long(argc, argv, "+xc:h", longopts, NULL)) != -1) {
 		switch (c) {

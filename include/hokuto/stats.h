@@ -33,6 +33,7 @@
 	X(arp_tx_gratuitous, "arp: gratuitous announcements sent")          \
 	X(arp_rx_conflict, "arp: another host claims our address")          \
 	X(arp_cache_evicted, "arp: cache full, an entry was evicted")       \
+	X(arp_rx_sha_mismatch, "arp: sender MAC differs from the frame's source") \
 	X(arp_resolve_failed, "arp: no reply after retries, packet dropped")
 
 #define HK_STATS_IPV4(X)                                                     \
@@ -93,7 +94,49 @@
 	X(tcp_rx_segments, "tcp: segments received")                        \
 	X(tcp_tx_segments, "tcp: segments sent")                            \
 	X(tcp_rx_malformed, "tcp: truncated or bad data offset")            \
-	X(tcp_rx_bad_checksum, "tcp: checksum wrong")
+	X(tcp_rx_bad_checksum, "tcp: checksum wrong")                      \
+	X(tcp_rx_bad_options, "tcp: illegal option length, dropped (MUST-7)") \
+	X(tcp_rx_bad_addr, "tcp: to broadcast/multicast or from a bad source") \
+	X(tcp_rx_no_conn, "tcp: segment for a closed port")               \
+	X(tcp_rx_not_acceptable, "tcp: outside the receive window, ACK sent") \
+	X(tcp_rx_paws, "tcp: old timestamp (PAWS), dropped")                 \
+	X(tcp_rx_rst_challenge, "tcp: RST in window but not exact, challenge ACK") \
+	X(tcp_rx_syn_challenge, "tcp: SYN on a synchronized connection, challenge ACK") \
+	X(tcp_rx_ack_challenge, "tcp: ACK too old (RFC 5961 5), challenge ACK") \
+	X(tcp_challenge_limited, "tcp: challenge ACK suppressed by the rate limit") \
+	X(tcp_rx_ack_future, "tcp: ACK for data not yet sent, dropped")       \
+	X(tcp_rx_no_ack, "tcp: segment without ACK, dropped")                 \
+	X(tcp_rx_bad_synack, "tcp: unacceptable ACK in SYN-SENT, RST sent")   \
+	X(tcp_rx_unexpected, "tcp: segment not expected in this state, dropped") \
+	X(tcp_rx_ooo, "tcp: out-of-order segments held")                      \
+	X(tcp_rx_ooo_full, "tcp: out-of-order range limit reached, dropped")  \
+	X(tcp_rx_beyond_buffer, "tcp: data beyond the receive buffer, trimmed") \
+	X(tcp_rx_dup_data, "tcp: duplicate data (already received)")          \
+	X(tcp_rx_data_after_close, "tcp: data after the application closed, RST sent") \
+	X(tcp_rx_rst, "tcp: connections reset by the peer")                   \
+	X(tcp_listen_overflow, "tcp: accept queue full, SYN dropped")         \
+	X(tcp_syncookies_sent, "tcp: SYN cookies sent (half-open queue full)") \
+	X(tcp_syncookies_ok, "tcp: connections made from a valid SYN cookie") \
+	X(tcp_syncookies_failed, "tcp: ACK to a listener with a bad cookie, RST sent") \
+	X(tcp_mem_limit, "tcp: buffer memory limit reached")                 \
+	X(tcp_tx_rst, "tcp: resets sent")                                     \
+	X(tcp_tx_failed, "tcp: segment could not be sent (no buffer/route)")  \
+	X(tcp_retransmits, "tcp: segments retransmitted")                     \
+	X(tcp_rto, "tcp: retransmission timeouts")                            \
+	X(tcp_fast_retransmits, "tcp: fast retransmits (loss recovery entered)") \
+	X(tcp_timeout_drops, "tcp: connections dropped after R2 retransmissions") \
+	X(tcp_keepalive_probes, "tcp: keep-alive probes sent")                \
+	X(tcp_keepalive_drops, "tcp: connections dropped by keep-alive")     \
+	X(tcp_persist_probes, "tcp: zero-window probes sent")                 \
+	X(tcp_delayed_acks, "tcp: delayed ACKs sent by the timer")            \
+	X(tcp_conn_active, "tcp: active opens")                               \
+	X(tcp_conn_passive, "tcp: passive opens")                             \
+	X(tcp_conn_established, "tcp: connections established")              \
+	X(tcp_timewait_reuse, "tcp: TIME-WAIT connection reused by a new SYN") \
+	X(tcp_icmp_ignored, "tcp: ICMP error for no connection or out of window") \
+	X(tcp_icmp_soft, "tcp: soft ICMP errors recorded")                   \
+	X(tcp_icmp_hard, "tcp: ICMP errors that aborted a connection")       \
+	X(tcp_pmtu_updates, "tcp: MSS lowered by fragmentation needed")
 
 #define HK_STATS_DTH(X)                                                      \
 	X(dth_rx, "dth: segments received with the Death flag")             \

@@ -24,6 +24,9 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 LINUX_MAC = "00:00:5e:00:53:01"
 HOKUTO_MAC = "00:00:5e:00:53:02"
+# The kernel's own MAC on hokuto's veth end: hokuto uses a MAC (and an
+# address) of its own there, which the kernel does not own.
+KERNEL_SIDE_MAC = "00:00:5e:00:53:fe"
 
 _counter = itertools.count(1)
 
@@ -136,7 +139,7 @@ class VethLab:
         self.hk_mac = HOKUTO_MAC
         run(["ip", "link", "add", self.linux_if, "netns", self.linux.name,
              "address", LINUX_MAC, "type", "veth", "peer", "name", self.hk_if,
-             "netns", self.hk.name, "address", HOKUTO_MAC])
+             "netns", self.hk.name, "address", KERNEL_SIDE_MAC])
         self.linux.ip("addr", "add", "%s/%d" % (self.linux_ip, self.prefix), "dev", self.linux_if)
         _offload_off(self.linux, self.linux_if)
         _offload_off(self.hk, self.hk_if)

@@ -270,3 +270,36 @@ def test_linux_sees_dth_evil_and_options(lab, tmp_path):
     rows = [ln.split("|") for ln in t.stdout.splitlines() if ln]
     assert rows, t.stderr
     assert rows[0] == ["1", "0x0802", "40", "1400", "5", "77", "1", "1"]
+
+
+@pytest.mark.parametrize("kind", ["tap", "tun"])
+def test_tap_and_tun_devices(kind):
+    """On a tap or tun craft creates, the kernel side gets --dst and answers:
+    a RST from a closed port (tap, after ARP), an echo reply (tun, no ARP)."""
+    if os.geteuid() != 0:
+        pytest.skip("needs root for network namespaces")
+    tag = "%04d" % (os.getpid() % 10000)
+    ns, ifname = "hk-wire-%s-%s" % (tag, kind), "hk-wire-%s%s" % (tag, kind[1])
+    sh("ip", "netns", "del", ns, check=False)
+    sh("ip", "netns", "add", ns)
+    try:
+        if kind == "tap":
+            r = craft("--dev", "tap:" + ifname, "--src", CRAFT_IP, "--dst", LINUX_IP, "--dport", "9",
+                      "--seq", "41", "--wait", "3", ns=ns)
+            assert r.returncode == 0, r.stdout + r.stderr
+            assert "ARP: 192.0.2.1 is at " in r.stdout
+            rep = reply_block(r.stdout)
+            assert "Ethernet II" in rep
+            assert "    Flags: 0x014 (RST, ACK)\n" in rep
+            assert "    Acknowledgment Number (raw): 42\n" in rep
+        else:
+            r = craft("--dev", "tun:" + ifname, "--src", CRAFT_IP, "--dst", LINUX_IP, "--icmp",
+                      "--icmp-seq", "3", "--wait", "3", ns=ns)
+            assert r.returncode == 0, r.stdout + r.stderr
+            assert "Ethernet II" not in r.stdout
+            assert hex_bytes(r.stdout)[0] == 0x45  # a bare IPv4 packet
+            rep = reply_block(r.stdout)
+            assert "Type: 0 (Echo (ping) reply)" in rep
+            assert "Sequence Number (BE): 3 (0x0003)" in rep
+    finally:
+        sh("ip", "netns", "del", ns, check=False)
