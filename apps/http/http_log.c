@@ -124,7 +124,7 @@ const char *http_mime_type(const char *path)
 
 void http_server_stats_print(const struct http_server_stats *st, FILE *out)
 {
-#define X(name, desc) fprintf(out, "  %12" PRIu64 "  http: %s\n", st->name, desc);
+#define X(name, desc) fprintf(out, "%-28s %12" PRIu64 "  # http: %s\n", "http_" #name, st->name, desc);
 	HTTP_SERVER_STATS(X)
 #undef X
 }
