@@ -102,6 +102,18 @@ static char *read_file(const char *path, size_t *len)
 	return buf;
 }
 
+/* Waits for device input or `until`, capped at a second so that a signal
+ * landing just before the wait is noticed soon. Unlike hk_cli_step it
+ * does not poll the stack first: the caller has just polled it and looked
+ * at its socket, so anything new must wake this wait rather than be
+ * processed and then slept on. */
+static void wait_input(struct hk_cli *cli, hk_time_t until)
+{
+	hk_time_t cap = hk_clock_now() + HK_SEC(1);
+	if (!hk_cli_stop)
+		hk_stack_wait(cli->stack, until < cap ? until : cap);
+}
+
 /* Waits for the connection; returns 0 or -errno. */
 static int connect_wait(struct hk_cli *cli, int fd, const struct hk_sockaddr *to, hk_time_t deadline)
 {
@@ -110,6 +122,7 @@ static int connect_wait(struct hk_cli *cli, int fd, const struct hk_sockaddr *to
 	if (rc != -EINPROGRESS)
 		return rc;
 	for (;;) {
+		hk_time_t next = hk_stack_poll(s, hk_clock_now());
 		struct hk_pollfd p = {.fd = fd, .events = HK_POLLOUT};
 		hk_poll(s, &p, 1);
 		if (p.revents & (HK_POLLERR | HK_POLLHUP)) {
@@ -124,7 +137,7 @@ static int connect_wait(struct hk_cli *cli, int fd, const struct hk_sockaddr *to
 			return -EINTR;
 		if (hk_clock_now() >= deadline)
 			return -ETIMEDOUT;
-		hk_cli_step(cli, deadline);
+		wait_input(cli, next < deadline ? next : deadline);
 	}
 }
 
@@ -132,6 +145,8 @@ static int connect_wait(struct hk_cli *cli, int fd, const struct hk_sockaddr *to
 static int exchange(struct hk_cli *cli, struct http_client *hc, hk_time_t deadline)
 {
 	for (;;) {
+		hk_time_t next = hk_stack_poll(cli->stack, hk_clock_now());
+		uint64_t before = hc->activity;
 		enum http_client_state st = http_client_run(hc);
 		if (st == HTTP_CL_DONE || st == HTTP_CL_FAILED)
 			return 0;
@@ -139,8 +154,9 @@ static int exchange(struct hk_cli *cli, struct http_client *hc, hk_time_t deadli
 			return -EINTR;
 		if (hk_clock_now() >= deadline)
 			return -ETIMEDOUT;
-		/* wake for readiness: cheap to re-run, so just step */
-		hk_cli_step(cli, deadline);
+		/* bytes moved: poll again (window updates, ACKs) before sleeping */
+		if (hc->activity == before)
+			wait_input(cli, next < deadline ? next : deadline);
 	}
 }
 

@@ -57,12 +57,14 @@ static void usage(FILE *out, const char *prog)
 		"  -p, --port N            TCP port (default 80)\n"
 		"  -b, --body TEXT         the body to answer with\n"
 		"  -d, --dir DIR           serve files from DIR (no listing, no escape)\n"
-		"      --max-conns N       concurrent connections (default 4096)\n"
+		"      --max-conns N       concurrent connections (default 2048)\n"
 		"      --header-timeout S  a request head must arrive within S s (408; default 10)\n"
 		"      --idle-timeout S    close idle keep-alive connections after S s (default 15)\n"
 		"      --max-body BYTES    largest request body (413; default 1048576)\n"
 		"      --max-head BYTES    largest request head (431; default 8192)\n"
 		"      --max-target BYTES  longest request-target (414; default 4096)\n"
+		"      --sndbuf BYTES      TCP send buffer per connection (default 65536)\n"
+		"      --rcvbuf BYTES      TCP receive buffer per connection (default 32768)\n"
 		"  -q, --quiet             no access log\n"
 		"      --dth, --dth-auto, --dth-phrases FILE   RFC 9401 Death flag on what we send\n"
 		"  -h, --help              this help\n"
@@ -101,17 +103,20 @@ static void conn_close(struct server *sv, size_t i)
 	sv->conns[i] = sv->conns[--sv->n];
 }
 
-static void accept_all(struct server *sv, hk_time_t now)
+/* Returns whether a connection was accepted. */
+static bool accept_all(struct server *sv, hk_time_t now)
 {
 	struct hk_stack *s = sv->cli->stack;
+	bool any = false;
 	while (sv->n < sv->max) {
 		struct hk_sockaddr peer;
 		int fd = hk_accept(s, sv->lfd, &peer);
 		if (fd < 0) {
 			if (fd != -EAGAIN)
 				fprintf(stderr, "%s http-server: accept: %s\n", sv->cli->prog, strerror(-fd));
-			return;
+			return any;
 		}
+		any = true;
 		struct srv_conn *sc = calloc(1, sizeof(*sc));
 		if (sc) {
 			sc->s = s;
@@ -123,17 +128,23 @@ static void accept_all(struct server *sv, hk_time_t now)
 			hk_abort(s, fd);
 			continue;
 		}
+		/* responses leave whole (one send per batch): no need to
+		 * hold the last small segment back (Nagle) */
+		int one = 1;
+		hk_setsockopt(s, fd, HK_TCP_NODELAY, &one, sizeof(one));
 		if (http_dth_wanted(&sv->dth))
 			http_dth_configure(s, fd, &sv->dth);
 		sc->deadline = now; /* run it this turn */
 		sv->conns[sv->n++] = sc;
 	}
+	return any;
 }
 
 /* One turn over the connections: runs those that are ready or due.
- * Returns the earliest deadline. */
-static hk_time_t serve_turn(struct server *sv, hk_time_t now)
+ * Sets *next to the earliest deadline; returns whether anything moved. */
+static bool serve_turn(struct server *sv, hk_time_t now, hk_time_t *next_out)
 {
+	bool work = false;
 	struct hk_stack *s = sv->cli->stack;
 	for (size_t i = 0; i < sv->n; i++) {
 		struct http_conn *hc = sv->conns[i]->hc;
@@ -151,16 +162,33 @@ static hk_time_t serve_turn(struct server *sv, hk_time_t now)
 	for (size_t i = sv->n; i-- > 0;) {
 		struct srv_conn *sc = sv->conns[i];
 		if (sv->pfds[i].revents || sc->deadline <= now) {
+			uint64_t before = http_conn_activity(sc->hc);
 			sc->deadline = http_conn_run(sc->hc, now);
 			if (http_conn_phase(sc->hc) == HTTP_CONN_DONE) {
 				conn_close(sv, i);
+				work = true;
 				continue;
 			}
+			if (http_conn_activity(sc->hc) != before)
+				work = true;
 		}
 		if (sc->deadline < next)
 			next = sc->deadline;
 	}
-	return next;
+	*next_out = next;
+	return work;
+}
+
+/* Waits for device input or `until`, capped at a second so that a signal
+ * landing just before the wait is noticed soon. Unlike hk_cli_step it
+ * does not poll the stack first: the loop has just polled it and looked
+ * at every socket, so anything new must wake this wait rather than be
+ * processed and then slept on. */
+static void wait_input(struct hk_cli *cli, hk_time_t until)
+{
+	hk_time_t cap = hk_clock_now() + HK_SEC(1);
+	if (!hk_cli_stop)
+		hk_stack_wait(cli->stack, until < cap ? until : cap);
 }
 
 int hk_cmd_http_server(struct hk_cli *cli, int argc, char **argv)
@@ -175,6 +203,8 @@ int hk_cmd_http_server(struct hk_cli *cli, int argc, char **argv)
 		{"max-body", required_argument, NULL, 'B'},
 		{"max-head", required_argument, NULL, 'E'},
 		{"max-target", required_argument, NULL, 'T'},
+		{"sndbuf", required_argument, NULL, 'S'},
+		{"rcvbuf", required_argument, NULL, 'R'},
 		{"quiet", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},
 		HTTP_DTH_LONG_OPTIONS,
@@ -183,7 +213,8 @@ int hk_cmd_http_server(struct hk_cli *cli, int argc, char **argv)
 	struct http_server_config cfg;
 	http_server_config_default(&cfg);
 	cfg.access_log = stdout;
-	unsigned long long port = 80, max_conns = 4096, v;
+	unsigned long long port = 80, max_conns = 2048, v;
+	unsigned long long sndbuf = 64 * 1024, rcvbuf = 32 * 1024;
 	struct server sv = {.cli = cli, .lfd = -1};
 	int c;
 	while ((c = getopt_long(argc, argv, "p:b:d:qh", opts, NULL)) != -1) {
@@ -241,6 +272,14 @@ int hk_cmd_http_server(struct hk_cli *cli, int argc, char **argv)
 			}
 			cfg.limits.max_target = (size_t)v;
 			break;
+		case 'S':
+		case 'R':
+			if (!parse_num(optarg, 16 * 1024 * 1024, &v) || v < 1024) {
+				fprintf(stderr, "%s http-server: socket buffers are 1024..16777216 bytes\n", cli->prog);
+				return 2;
+			}
+			*(c == 'S' ? &sndbuf : &rcvbuf) = v;
+			break;
 		case 'q':
 			cfg.access_log = NULL;
 			break;
@@ -282,7 +321,19 @@ int hk_cmd_http_server(struct hk_cli *cli, int argc, char **argv)
 		rc = 1;
 		goto out_stack;
 	}
-	int e = hk_bind(s, sv.lfd, &(struct hk_sockaddr){0, (uint16_t)port});
+	/* accepted connections inherit the listener's buffer sizes: small
+	 * ones let a thousand connections fit in the stack's TCP memory */
+	int sz = (int)sndbuf;
+	int e = hk_setsockopt(s, sv.lfd, HK_SO_SNDBUF, &sz, sizeof(sz));
+	sz = (int)rcvbuf;
+	if (e == 0)
+		e = hk_setsockopt(s, sv.lfd, HK_SO_RCVBUF, &sz, sizeof(sz));
+	if (e < 0) {
+		fprintf(stderr, "%s http-server: socket buffers: %s\n", cli->prog, strerror(-e));
+		rc = 1;
+		goto out_stack;
+	}
+	e = hk_bind(s, sv.lfd, &(struct hk_sockaddr){0, (uint16_t)port});
 	if (e == 0)
 		e = hk_listen(s, sv.lfd, 1024);
 	if (e < 0) {
@@ -299,11 +350,15 @@ int hk_cmd_http_server(struct hk_cli *cli, int argc, char **argv)
 
 	while (!hk_cli_stop) {
 		hk_time_t now = hk_clock_now();
-		accept_all(&sv, now);
-		hk_time_t next = serve_turn(&sv, now);
+		hk_time_t next = hk_stack_poll(s, now), conn_next;
+		bool work = accept_all(&sv, now);
+		work |= serve_turn(&sv, now, &conn_next);
 		if (cfg.access_log)
 			fflush(cfg.access_log);
-		hk_cli_step(cli, next);
+		/* something moved: poll again (to flush, and for what the
+		 * peers sent meanwhile) before sleeping */
+		if (!work)
+			wait_input(cli, conn_next < next ? conn_next : next);
 	}
 
 	/* stop: close every connection gracefully, give the FINs a moment */

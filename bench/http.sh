@@ -10,8 +10,8 @@
 #   │ 192.0.2.1         │                  │ nginx  192.0.2.3 (kernel)     │
 #   └───────────────────┘                  └──────────────────────────────┘
 #
-# hokuto shares the server-side interface (and its MAC) with the kernel,
-# which holds 192.0.2.3 only: it never answers for hokuto's 192.0.2.2.
+# hokuto shares the server-side interface with the kernel (with a MAC of
+# its own); the kernel holds 192.0.2.3 only: it never answers for .2.
 #
 # Environment: HOKUTO_BIN (default build/hokuto), HTTP_BENCH_SECONDS (10),
 # HTTP_BENCH_CONNS (50), HTTP_BENCH_THREADS (2). Needs root, wrk, nginx.
@@ -27,7 +27,8 @@ NS_S=hk-http-bench-s
 IF_C=hkhbench0
 IF_S=hkhbench1
 MAC_C=00:00:5e:00:53:01
-MAC_S=00:00:5e:00:53:02
+MAC_S=00:00:5e:00:53:fe
+MAC_HK=00:00:5e:00:53:02
 C_IP=192.0.2.1
 HK_IP=192.0.2.2
 NG_IP=192.0.2.3
@@ -71,7 +72,7 @@ for pair in "$NS_C $IF_C" "$NS_S $IF_S"; do
 done
 
 # hokuto
-ip netns exec "$NS_S" "$HOKUTO" --dev "packet:$IF_S" --ip "$HK_IP/24" --mac "$MAC_S" \
+ip netns exec "$NS_S" "$HOKUTO" --dev "packet:$IF_S" --ip "$HK_IP/24" --mac "$MAC_HK" \
 	http-server --quiet --port 80 >"$tmp/hokuto.out" 2>"$tmp/hokuto.err" &
 hk_pid=$!
 for _ in $(seq 100); do

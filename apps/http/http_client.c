@@ -175,7 +175,20 @@ static void consume(struct http_client *c, const uint8_t *data, size_t len)
 	}
 }
 
+static enum http_client_state run(struct http_client *c);
+
 enum http_client_state http_client_run(struct http_client *c)
+{
+	uint64_t before = c->req_off + c->body_bytes;
+	enum http_client_state st0 = c->state;
+	enum http_client_state st = run(c);
+	if (st != st0 || c->req_off + c->body_bytes != before || c->got_bytes)
+		c->activity++;
+	c->got_bytes = false;
+	return st;
+}
+
+static enum http_client_state run(struct http_client *c)
 {
 	for (;;) {
 		if (c->state == HTTP_CL_SENDING) {
@@ -205,6 +218,7 @@ enum http_client_state http_client_run(struct http_client *c)
 		uint8_t buf[16384];
 		long n = c->io->recv(c->io_ctx, buf, sizeof(buf));
 		if (n > 0) {
+			c->got_bytes = true;
 			consume(c, buf, (size_t)n);
 			continue;
 		}

@@ -64,6 +64,8 @@ struct http_client {
 	char status_line[300];   /* "HTTP/1.1 404 Not Found" */
 	char location[2048];     /* Location of a 3xx, "" when none */
 	uint64_t body_bytes;
+	uint64_t activity;       /* bumped whenever bytes move or the state changes */
+	bool got_bytes;
 	struct http_parser parser;
 	char arena[HTTP_CLIENT_HEAD_MAX + 64];
 };

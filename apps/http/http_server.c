@@ -48,6 +48,7 @@ struct http_conn {
 	bool parser_init;
 	bool peer_eof;
 	unsigned requests;
+	uint64_t activity;
 	hk_time_t now;
 	hk_time_t last_activity; /* accept, or the end of the last response */
 	hk_time_t req_start;     /* first byte of the current request */
@@ -214,6 +215,11 @@ void http_conn_free(struct http_conn *c)
 	release(c);
 	c->srv->stats.conns_closed++;
 	free(c);
+}
+
+uint64_t http_conn_activity(const struct http_conn *c)
+{
+	return c->activity;
 }
 
 enum http_conn_phase http_conn_phase(const struct http_conn *c)
@@ -740,13 +746,23 @@ hk_time_t http_conn_run(struct http_conn *c, hk_time_t now)
 			abort_conn(c); /* out of memory: drop this connection */
 			break;
 		}
-		bool progress = flush(c);
+		/* Build every response that can be built now (pipelined
+		 * requests included) before writing: one send per batch, so a
+		 * head and its body leave in one segment rather than two that
+		 * Nagle and delayed ACKs would hold apart. */
+		bool progress = false, more;
+		do {
+			more = fill_body(c);
+			if (c->phase == HTTP_CONN_DONE)
+				break;
+			more |= process_input(c);
+			progress |= more;
+		} while (more && c->phase != HTTP_CONN_DONE);
 		if (c->phase == HTTP_CONN_DONE)
 			break;
-		progress |= fill_body(c);
+		progress |= flush(c);
 		if (c->phase == HTTP_CONN_DONE)
 			break;
-		progress |= process_input(c);
 		if (c->phase == HTTP_CONN_CLOSING && c->wlen == c->woff && !c->resp.active) {
 			/* last response written: half-close, then linger */
 			c->io->shutdown(c->io_ctx);
@@ -755,9 +771,13 @@ hk_time_t http_conn_run(struct http_conn *c, hk_time_t now)
 			progress = true;
 		}
 		progress |= read_input(c);
+		if (progress)
+			c->activity++;
 		if (!progress) {
-			if (now >= deadline(c) && on_timeout(c))
+			if (now >= deadline(c) && on_timeout(c)) {
+				c->activity++;
 				continue;
+			}
 			break;
 		}
 	}

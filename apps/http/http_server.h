@@ -106,6 +106,9 @@ struct http_conn *http_conn_new(struct http_server *srv, const struct http_io *i
 void http_conn_free(struct http_conn *c);
 /* Does everything possible now; returns the next deadline. */
 hk_time_t http_conn_run(struct http_conn *c, hk_time_t now);
+/* Counts the runs that moved anything (bytes in or out, a state change):
+ * a poll loop that sees it change goes round again before it sleeps. */
+uint64_t http_conn_activity(const struct http_conn *c);
 enum http_conn_phase http_conn_phase(const struct http_conn *c);
 /* Whether the connection would use readable input or writable space now
  * (for a poll loop). */

@@ -24,6 +24,7 @@ LINUX_IP = "192.0.2.1"
 HK_IP = "192.0.2.2"
 LINUX_MAC = "00:00:5e:00:53:01"
 HK_MAC = "00:00:5e:00:53:02"
+KERNEL_SIDE_MAC = "00:00:5e:00:53:fe"  # hokuto's veth end keeps its own MAC
 HELLO = "Hello World!\n"
 CLF = re.compile(r'^(\d+\.\d+\.\d+\.\d+) - - \[(\d{2})/([A-Z][a-z]{2})/(\d{4}):(\d{2}):(\d{2}):(\d{2}) \+0000\] '
                  r'"([^"\\]*(?:\\.[^"\\]*)*)" (\d{3}) (\d+|-)$')
@@ -53,7 +54,7 @@ class HttpLab:
             self.hk = self._ns("hk-http-%s-h" % n)
             self.linux_if, self.hk_if = "hkh%sa" % n, "hkh%sb" % n
             run(["ip", "link", "add", self.linux_if, "netns", self.linux.name, "address", LINUX_MAC,
-                 "type", "veth", "peer", "name", self.hk_if, "netns", self.hk.name, "address", HK_MAC])
+                 "type", "veth", "peer", "name", self.hk_if, "netns", self.hk.name, "address", KERNEL_SIDE_MAC])
             self.linux.ip("addr", "add", LINUX_IP + "/24", "dev", self.linux_if)
             _offload_off(self.linux, self.linux_if)
             _offload_off(self.hk, self.hk_if)
@@ -182,18 +183,27 @@ def stop_server(p):
     return stats
 
 
+def xrun(ns, cmd, timeout=60):
+    """Runs cmd in ns; stdout/stderr decoded with CRLFs kept (HTTP needs
+    them exact, which text mode would translate)."""
+    r = subprocess.run(["ip", "netns", "exec", ns.name] + [str(a) for a in cmd], capture_output=True,
+                       timeout=timeout)
+    r.stdout = r.stdout.decode("utf-8", "replace")
+    r.stderr = r.stderr.decode("utf-8", "replace")
+    return r
+
+
 def curl(lab, *args, timeout=20):
-    return lab.linux.exec(["curl", "-sS", "--max-time", "10"] + list(args), check=False, timeout=timeout)
+    return xrun(lab.linux, ["curl", "-sS", "--max-time", "10"] + list(args), timeout=timeout)
 
 
 def py(ns, script, *args, timeout=60):
-    """Runs a Python script in a namespace; returns CompletedProcess."""
-    return ns.exec(["/usr/bin/python3", "-c", textwrap.dedent(script)] + [str(a) for a in args],
-                   check=False, timeout=timeout)
+    """Runs a Python script in a namespace."""
+    return xrun(ns, ["/usr/bin/python3", "-c", textwrap.dedent(script)] + list(args), timeout=timeout)
 
 
 def hokuto_run(lab, cmd, timeout=60):
-    return lab.hk.exec([hokuto_bin()] + lab.args + cmd, check=False, timeout=timeout)
+    return xrun(lab.hk, [hokuto_bin()] + lab.args + cmd, timeout=timeout)
 
 
 # ============================================================ http-server
@@ -242,7 +252,7 @@ def test_curl_gets_hello_world(lab, procs):
 
 def test_wget_and_custom_body(lab, procs):
     srv = start_server(procs, lab, "--port", "8080", "--body", "custom body\n")
-    r = lab.linux.exec(["wget", "-q", "-O", "-", "-T", "10", "-t", "1", "http://%s:8080/x" % HK_IP], check=False)
+    r = xrun(lab.linux, ["wget", "-q", "-O", "-", "-T", "10", "-t", "1", "http://%s:8080/x" % HK_IP])
     assert r.returncode == 0, r.stderr
     assert r.stdout == "custom body\n"
     stop_server(srv)
@@ -298,8 +308,8 @@ def test_python_keepalive_chunked_and_pipelining(lab, procs):
 def test_ab(lab, procs):
     srv = start_server(procs, lab, "--quiet")
     for extra in ([], ["-k"]):
-        r = lab.linux.exec(["ab", "-q", "-n", "1000", "-c", "50", "-s", "20"] + extra + ["http://%s/" % HK_IP],
-                           check=False, timeout=120)
+        r = xrun(lab.linux, ["ab", "-q", "-n", "1000", "-c", "50", "-s", "20"] + extra + ["http://%s/" % HK_IP],
+                 timeout=120)
         assert r.returncode == 0, r.stdout + r.stderr
         assert re.search(r"^Complete requests:\s+1000$", r.stdout, re.M), r.stdout
         assert re.search(r"^Failed requests:\s+0$", r.stdout, re.M), r.stdout
@@ -322,7 +332,7 @@ cases = [
     (b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n", 400),
     (b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nnothex\r\n", 400),
     (b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999\r\n\r\n", 413),
-    (b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n" + b"fffff\r\n" + b"z" * 70000, 413),
+    (b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n" + b"fffffff\r\n" + b"z" * 70000, 413),
     (b"GET /" + b"a" * 5000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 414),
     (b"GET / HTTP/1.1\r\nHost: x\r\nCookie: " + b"c" * 9000 + b"\r\n\r\n", 431),
     (b"GET / HTTP/1.1\r\nHost: x\r\n" + b"".join(b"X-%d: 1\r\n" % i for i in range(200)) + b"\r\n", 431),
@@ -502,8 +512,8 @@ def test_static_files_and_traversal(lab, procs, tmp_path):
     assert code("/sub/data.json") == "200 application/json"
     assert curl(lab, url + "/sub/data.json").stdout == '{"a": 1}\n'
     # 1 MiB, compared byte for byte
-    r = lab.linux.exec(["curl", "-sS", "--max-time", "30", "-o", str(tmp_path / "big.out"), url + "/big.bin"],
-                       check=False, timeout=40)
+    r = xrun(lab.linux, ["curl", "-sS", "--max-time", "30", "-o", tmp_path / "big.out", url + "/big.bin"],
+             timeout=40)
     assert r.returncode == 0, r.stderr
     assert (tmp_path / "big.out").read_bytes() == (www / "big.bin").read_bytes()
     assert code("/sub").startswith("301")
@@ -645,6 +655,7 @@ def test_client_against_python_http_server(lab, procs, tmp_path):
 
 
 NGINX_CONF = """
+user root;
 worker_processes 1;
 daemon off;
 master_process on;
