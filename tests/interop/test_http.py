@@ -154,6 +154,10 @@ def procs(tmp_path):
 
     yield start
     for p in started:
+        try:
+            p.stop(signal.SIGTERM, timeout=5)
+        except AssertionError:
+            pass
         p.kill()
 
 
@@ -658,7 +662,7 @@ NGINX_CONF = """
 user root;
 worker_processes 1;
 daemon off;
-master_process on;
+master_process off;
 pid {tmp}/nginx.pid;
 error_log {tmp}/error.log warn;
 events {{ worker_connections 1024; }}
