@@ -534,6 +534,33 @@ static void timewait_accepts_new_syn(void **state)
 	tt_fini(&t);
 }
 
+/* SHLD-4 (RFC 6191): with timestamps, a newer TSval lets a SYN end
+ * TIME-WAIT even when its sequence number is not above the old one. */
+static void timewait_reuse_by_timestamp(void **state)
+{
+	(void)state;
+	struct tt t;
+	tt_init(&t, NULL);
+	tt_passive_open(&t, 80, NULL, NULL); /* timestamps on, peer TSval 1000/1001 */
+	hk_shutdown(t.s, t.fd, HK_SHUT_WR);
+	tt_expect(&t, NULL, F_FIN | F_ACK, t.rcv, t.snd);
+	tt_peer_ack(&t, t.rcv + 1, 65535);
+	tt_peer_data(&t, NULL, 0, F_FIN);
+	tt_drain(&t);
+	assert_int_equal(tt_state(&t, t.fd), HK_TCP_TIME_WAIT);
+	hk_close(t.s, t.fd);
+	struct hk_tcp_opts o = { .has_mss = true, .mss = 1460, .has_ts = true, .ts_val = 5 };
+	tt_send(&t, &(struct tt_seg){ .seq = t.irs - 5000, .flags = F_SYN, .opts = o }); /* old TSval */
+	struct tt_seg g;
+	assert_true(tt_recv(&t, &g));
+	assert_int_equal(g.flags, F_ACK);
+	o.ts_val = 900000;
+	tt_send(&t, &(struct tt_seg){ .seq = t.irs - 5000, .flags = F_SYN, .opts = o });
+	tt_expect(&t, &g, F_SYN | F_ACK, ANY, t.irs - 4999);
+	assert_int_equal(tt_stat(&t, HK_STAT_tcp_timewait_reuse), 1);
+	tt_fini(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -555,6 +582,7 @@ int main(void)
 		cmocka_unit_test(address_validation),
 		cmocka_unit_test(listen_while_connecting),
 		cmocka_unit_test(timewait_accepts_new_syn),
+		cmocka_unit_test(timewait_reuse_by_timestamp),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
