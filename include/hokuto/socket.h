@@ -65,6 +65,8 @@ enum hk_sockopt {
 	HK_IP_TOS,                /* int 0..255, the Diffserv/TOS byte (MUST-48) */
 	HK_TCP_DTH_RECV,          /* get only, int: segments received with the Death flag */
 	HK_TCP_TLP,               /* int: tail loss probes (RFC 8985 7), default on with SACK */
+	HK_TCP_ECN,               /* int: ECN (RFC 3168): 0 off, 1 request and accept,
+				   * 2 accept when asked (default) */
 };
 
 enum hk_tcp_state_id {
@@ -93,7 +95,7 @@ struct hk_tcp_info {
 	uint64_t total_retrans;   /* segments retransmitted over the connection */
 	uint64_t bytes_sent, bytes_acked, bytes_received;
 	uint8_t snd_wscale, rcv_wscale;
-	bool ts_ok, sack_ok, in_recovery;
+	bool ts_ok, sack_ok, in_recovery, ecn_ok;
 	char cc[16];
 };
 

@@ -126,6 +126,8 @@
 	X(tcp_retransmits, "tcp: segments retransmitted")                     \
 	X(tcp_rto, "tcp: retransmission timeouts")                            \
 	X(tcp_tlp_probes, "tcp: tail loss probes sent (RFC 8985)")           \
+	X(tcp_ecn_ce, "tcp: segments received with Congestion Experienced")  \
+	X(tcp_ecn_reductions, "tcp: windows reduced on ECN-Echo")             \
 	X(tcp_fast_retransmits, "tcp: fast retransmits (loss recovery entered)") \
 	X(tcp_timeout_drops, "tcp: connections dropped after R2 retransmissions") \
 	X(tcp_keepalive_probes, "tcp: keep-alive probes sent")                \

@@ -127,6 +127,13 @@ int hk_setsockopt(struct hk_stack *s, int fd, int opt, const void *val, size_t l
 			return -EINVAL;
 		c->ttl = (uint8_t)v;
 		return 0;
+	case HK_TCP_ECN:
+		if (v < 0 || v > 2)
+			return -EINVAL;
+		if (c->state != HK_TCP_CLOSED && c->state != HK_TCP_LISTEN)
+			return -EISCONN; /* decided in the handshake */
+		c->ecn_mode = (uint8_t)v;
+		return 0;
 	case HK_TCP_TLP:
 		if (v)
 			c->flags &= ~TF_NO_TLP;
@@ -194,6 +201,8 @@ int hk_getsockopt(struct hk_stack *s, int fd, int opt, void *val, size_t *len)
 		return put_int(val, len, c->tos);
 	case HK_TCP_TLP:
 		return put_int(val, len, !tcp_has(c, TF_NO_TLP));
+	case HK_TCP_ECN:
+		return put_int(val, len, c->ecn_mode);
 	case HK_TCP_DTH_RECV:
 		return put_int(val, len, (int)c->dth_recv);
 	case HK_TCP_CONGESTION: {

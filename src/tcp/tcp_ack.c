@@ -140,6 +140,17 @@ uint32_t tcp_ack_process(struct hk_stack *s, struct hk_tcp_conn *c, const struct
 	if (!tcp_synchronized(c->state) || c->cc.ops == NULL || c->cc.cwnd == 0)
 		return acked;
 
+	/* RFC 3168 6.1.2: ECN-Echo halves the window, at most once per window
+	 * of data, with no retransmission; our next new segment says CWR */
+	if ((c->ecn & ECN_OK) && (h->flags & HK_TCP_ECE) && !tcp_has(c, TF_RECOVERY) &&
+	    hk_seq_geq(ack, c->ecn_recover) && flight_before > 0) {
+		HK_STAT_INC(s, tcp_ecn_reductions);
+		c->cc.ops->on_loss(&c->cc, flight_before, s->now);
+		c->ecn_recover = c->snd_max;
+		c->ecn |= ECN_CWR;
+		return acked;
+	}
+
 	/* RFC 5681 2 "duplicate acknowledgment"; RFC 6675 2: an ACK with new
 	 * SACK information counts too */
 	bool dup = acked == 0 && seg_len == 0 && flight_before > 0 && c->snd_wnd > 0 &&

@@ -174,6 +174,7 @@ struct hk_tcp_conn *tcp_conn_new(struct hk_stack *s)
 	c->keep_intvl = HK_TCP_KEEPINTVL_DEFAULT;
 	c->keep_cnt = HK_TCP_KEEPCNT_DEFAULT;
 	c->ttl = 64;
+	c->ecn_mode = HK_TCP_ECN_PASSIVE;
 	c->peer_mss = HK_TCP_DEFAULT_MSS;
 	c->eff_mss = HK_TCP_DEFAULT_MSS;
 	c->rcv_mss = HK_TCP_DEFAULT_MSS;
@@ -341,6 +342,7 @@ void tcp_conn_init_seq(struct hk_stack *s, struct hk_tcp_conn *c)
 	c->ts_off = (uint32_t)(hk_siphash(s->secret, &t, sizeof(t)) >> 32);
 	c->snd_una = c->snd_nxt = c->snd_max = c->iss;
 	c->recover = c->iss; /* RFC 6582 3.2 step 1 */
+	c->ecn_recover = c->iss;
 	c->high_rxt = c->iss;
 }
 
@@ -395,5 +397,11 @@ void tcp_syn_options(struct hk_stack *s, struct hk_tcp_conn *c, const struct hk_
 	} else {
 		c->flags &= ~TF_TS_OK;
 	}
+	/* RFC 3168 6.1.1: ECN-setup SYN (ECE+CWR) and SYN,ACK (ECE alone) */
+	uint8_t ecn = h->flags & (HK_TCP_ECE | HK_TCP_CWR);
+	if (passive)
+		c->ecn = ecn == (HK_TCP_ECE | HK_TCP_CWR) && c->ecn_mode != HK_TCP_ECN_OFF ? ECN_OK : 0;
+	else
+		c->ecn = ecn == HK_TCP_ECE && c->ecn_mode == HK_TCP_ECN_ON ? ECN_OK : 0;
 	tcp_update_mss(s, c);
 }

@@ -339,6 +339,15 @@ static void other_states(struct hk_stack *s, struct hk_tcp_conn *c, const struct
 	}
 	c->last_rx = s->now;
 	c->keep_probes = 0;
+	if (c->ecn & ECN_OK) { /* RFC 3168 6.1.3 */
+		if (fl & HK_TCP_CWR)
+			c->ecn &= (uint8_t)~ECN_ECE;
+		if ((tcp_st(s)->rx_tos & 3) == 3) {
+			HK_STAT_INC(s, tcp_ecn_ce);
+			c->ecn |= ECN_ECE;
+			ack_soon(s, c);
+		}
+	}
 	if (c->state == HK_TCP_SYN_RECEIVED && !synrcvd_ack(s, c, h))
 		return;
 	if (c->state == HK_TCP_TIME_WAIT) {
@@ -468,6 +477,7 @@ static bool timewait_reuse(struct hk_stack *s, struct hk_tcp_conn *c, const stru
 
 void tcp_segment_arrives(struct hk_stack *s, const struct hk_ip_rx *ip, struct hk_tcp_hdr *h)
 {
+	tcp_st(s)->rx_tos = ip->tos;
 	struct hk_tcp_conn *c = tcp_conn_lookup(s, ip->dst, h->dport, ip->src, h->sport);
 	if (!c) {
 		struct hk_tcp_conn *l = tcp_listener_lookup(s, ip->dst, h->dport);

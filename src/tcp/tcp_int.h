@@ -64,6 +64,16 @@ enum {
 	TF_NO_TLP = 1u << 30,       /* HK_TCP_TLP off */
 };
 
+/* conn->ecn (RFC 3168) */
+enum {
+	ECN_OK = 1u << 0,           /* negotiated in the handshake */
+	ECN_ECE = 1u << 1,          /* CE seen: our ACKs carry ECE until a CWR arrives */
+	ECN_CWR = 1u << 2,          /* we reduced the window: the next data segment carries CWR */
+};
+#define HK_TCP_ECN_OFF 0
+#define HK_TCP_ECN_ON 1             /* request in our SYN and accept */
+#define HK_TCP_ECN_PASSIVE 2        /* accept when the peer asks (default, as Linux) */
+
 struct hk_tcp_dth_range {
 	uint32_t start, end;
 };
@@ -150,6 +160,8 @@ struct hk_tcp_conn {
 	struct hk_sack_board sack;
 
 	uint8_t ttl, tos;
+	uint8_t ecn, ecn_mode;             /* ECN_* state, HK_TCP_ECN_* policy */
+	uint32_t ecn_recover;              /* one window reduction per window */
 
 	/* statistics for hk_tcp_info */
 	uint64_t total_retrans, bytes_sent, bytes_acked, bytes_received;
@@ -170,6 +182,7 @@ struct hk_tcp_state {
 	/* socket handles */
 	struct hk_tcp_conn **fds;
 	int n_fds;
+	uint8_t rx_tos;                    /* TOS byte of the segment being processed */
 };
 
 static inline struct hk_tcp_state *tcp_st(const struct hk_stack *s) { return s->tcp; }

@@ -33,6 +33,7 @@ static void inherit(struct hk_tcp_conn *c, const struct hk_tcp_conn *l)
 	c->cc.ops = l->cc.ops;
 	c->max_retries = l->max_retries;
 	c->max_syn_retries = l->max_syn_retries;
+	c->ecn_mode = l->ecn_mode;
 }
 
 static void send_cookie(struct hk_stack *s, struct hk_tcp_conn *l, const struct hk_ip_rx *ip,
@@ -76,7 +77,7 @@ static bool cookie_accept(struct hk_stack *s, struct hk_tcp_conn *l, const struc
 	tcp_conn_init_seq(s, c);
 	c->iss = h->ack - 1;
 	c->snd_una = c->snd_nxt = c->snd_max = h->ack;
-	c->recover = c->high_rxt = c->iss;
+	c->recover = c->high_rxt = c->ecn_recover = c->iss;
 	c->irs = h->seq - 1;
 	c->rcv_nxt = h->seq;
 	c->rcv_adv = c->rcv_nxt + tcp_min(c->rcvbuf_size, 65535);
@@ -154,7 +155,7 @@ void tcp_listen_input(struct hk_stack *s, struct hk_tcp_conn *l, const struct hk
 	if (iss_floor && hk_seq_leq(c->iss, *iss_floor)) {
 		c->iss = *iss_floor + 1;
 		c->snd_una = c->snd_nxt = c->snd_max = c->iss;
-		c->recover = c->high_rxt = c->iss;
+		c->recover = c->high_rxt = c->ecn_recover = c->iss;
 	}
 	c->irs = h->seq;
 	c->rcv_nxt = h->seq + 1; /* text in the SYN is not taken; the peer resends it */

@@ -96,7 +96,7 @@ static size_t opts_len(const struct hk_tcp_opts *o)
 struct seg {
 	uint32_t seq, ack;
 	uint8_t flags;
-	bool dth;
+	bool dth, ect;
 	uint16_t window, urg;
 	uint32_t data_off, len; /* bytes from the send ring */
 	struct hk_tcp_opts opts;
@@ -134,6 +134,8 @@ static int xmit(struct hk_stack *s, struct hk_tcp_conn *c, const struct seg *g)
 		.src = c->laddr, .dst = c->raddr, .proto = HK_IPPROTO_TCP,
 		.ttl = c->ttl, .tos = c->tos, .df = true, /* RFC 1191 path MTU discovery */
 	};
+	if (c->ecn & ECN_OK) /* RFC 3168 6.1.1: ECT(0) on new data only */
+		tx.tos = (uint8_t)((c->tos & ~3u) | (g->ect ? 2u : 0u));
 	HK_STAT_INC(s, tcp_tx_segments);
 	if (g->dth)
 		HK_STAT_INC(s, dth_tx);
@@ -157,6 +159,8 @@ static int xmit(struct hk_stack *s, struct hk_tcp_conn *c, const struct seg *g)
 static void fill_ack(struct hk_tcp_conn *c, struct seg *g)
 {
 	g->flags |= HK_TCP_ACK;
+	if (c->ecn & ECN_ECE)
+		g->flags |= HK_TCP_ECE; /* RFC 3168 6.1.3: until the sender's CWR */
 	g->ack = c->rcv_nxt;
 	g->window = (uint16_t)tcp_rcv_window(c);
 	add_ts(c, &g->opts);
@@ -198,6 +202,13 @@ uint32_t tcp_send_seq(struct hk_stack *s, struct hk_tcp_conn *c, uint32_t seq, u
 	g.data_off = seq - c->snd_una;
 	g.len = len;
 	bool rexmit = hk_seq_lt(seq, c->snd_max);
+	if ((c->ecn & ECN_OK) && len > 0 && !rexmit && !tcp_has(c, TF_FORCE)) {
+		g.ect = true; /* not on retransmissions or probes (RFC 3168 6.1.5, 6.1.6) */
+		if (c->ecn & ECN_CWR) {
+			g.flags |= HK_TCP_CWR;
+			c->ecn &= (uint8_t)~ECN_CWR;
+		}
+	}
 	xmit(s, c, &g);
 	uint32_t used = len + (fin ? 1 : 0);
 	if (rexmit) {
@@ -240,7 +251,11 @@ int tcp_send_syn(struct hk_stack *s, struct hk_tcp_conn *c)
 		g.opts.has_ts = true;
 		g.opts.ts_val = tcp_ts_now(c);
 		g.opts.ts_ecr = 0;
+		if (c->ecn_mode == HK_TCP_ECN_ON)
+			g.flags = HK_TCP_ECE | HK_TCP_CWR;
 	} else {
+		if (c->ecn & ECN_OK)
+			g.flags = HK_TCP_ECE;
 		if (tcp_has(c, TF_WS_OK)) {
 			g.opts.has_wscale = true;
 			g.opts.wscale = c->rcv_wscale;
@@ -251,7 +266,7 @@ int tcp_send_syn(struct hk_stack *s, struct hk_tcp_conn *c)
 			g.opts.ts_val = tcp_ts_now(c);
 			g.opts.ts_ecr = c->ts_recent;
 		}
-		g.flags = HK_TCP_ACK;
+		g.flags |= HK_TCP_ACK;
 		g.ack = c->rcv_nxt;
 	}
 	g.flags |= HK_TCP_SYN;

@@ -351,6 +351,7 @@ void tcp_user_info(const struct hk_tcp_conn *c, struct hk_tcp_info *info)
 	info->ts_ok = tcp_has(c, TF_TS_OK);
 	info->sack_ok = tcp_has(c, TF_SACK_OK);
 	info->in_recovery = tcp_has(c, TF_RECOVERY);
+	info->ecn_ok = (c->ecn & ECN_OK) != 0;
 	if (c->cc.ops)
 		strncpy(info->cc, c->cc.ops->name, sizeof(info->cc) - 1);
 }

@@ -167,6 +167,7 @@ size_t tt_build(struct tt *t, const struct tt_seg *g, uint8_t *buf)
 	ip.ihl = 5;
 	ip.total_len = (uint16_t)(HK_IPV4_HDR_LEN + hl + g->len);
 	ip.ttl = 64;
+	ip.tos = g->tos;
 	ip.proto = HK_IPPROTO_TCP;
 	ip.src = src;
 	ip.dst = dst;

@@ -57,7 +57,8 @@ struct tt_seg {
 	const uint8_t *data;   /* sending */
 	size_t len;
 	uint8_t payload[9000]; /* received */
-	uint8_t ttl, tos;      /* received */
+	uint8_t ttl;           /* received */
+	uint8_t tos;           /* sent and received */
 	bool df;               /* received */
 	hk_time_t at;          /* received: when the stack sent it */
 	const uint8_t *raw_opts; /* sending: raw option bytes instead of opts */

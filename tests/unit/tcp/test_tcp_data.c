@@ -456,6 +456,80 @@ static void tail_loss_probe(void **state)
 	tt_fini(&t);
 }
 
+/* SHLD-8, RFC 3168: ECN negotiated by the peer's ECN-setup SYN; ECT(0) on
+ * new data only; CE answered with ECE until CWR; ECE halves the window once
+ * and our next data segment carries CWR. */
+static void ecn(void **state)
+{
+	(void)state;
+	struct tt t;
+	tt_init(&t, NULL);
+	t.port = 80;
+	t.lfd = hk_socket(t.s, HK_SOCK_STREAM);
+	hk_bind(t.s, t.lfd, &(struct hk_sockaddr){ 0, 80 });
+	hk_listen(t.s, t.lfd, 4);
+	struct tt_seg sa, g;
+	tt_send(&t, &(struct tt_seg){ .seq = t.irs, .flags = F_SYN | HK_TCP_ECE | HK_TCP_CWR, .opts = mss1000 });
+	tt_expect(&t, &sa, F_SYN | F_ACK | HK_TCP_ECE, ANY, t.irs + 1);
+	assert_int_equal(sa.tos & 3, 0); /* not on the SYN,ACK */
+	t.snd = t.irs + 1;
+	t.rcv = sa.seq + 1;
+	tt_send(&t, &(struct tt_seg){ .seq = t.snd, .ack = t.rcv, .flags = F_ACK });
+	t.fd = hk_accept(t.s, t.lfd, NULL);
+	struct hk_tcp_info info;
+	size_t len = sizeof(info);
+	hk_getsockopt(t.s, t.fd, HK_TCP_INFO, &info, &len);
+	assert_true(info.ecn_ok);
+	hk_send(t.s, t.fd, pat, 4000, 0);
+	for (int i = 0; i < 4; i++) {
+		tt_expect(&t, &g, i == 3 ? F_ACK | F_PSH : F_ACK, t.rcv + 1000u * (uint32_t)i, t.snd);
+		assert_int_equal(g.tos & 3, 2); /* ECT(0) */
+	}
+	/* CE on incoming data: ACKs carry ECE until the peer's CWR */
+	tt_send(&t, &(struct tt_seg){ .seq = t.snd, .ack = t.rcv, .flags = F_ACK, .tos = 3, .data = pat, .len = 10 });
+	tt_expect(&t, &g, F_ACK | HK_TCP_ECE, t.rcv + 4000, t.snd + 10);
+	assert_int_equal(g.tos & 3, 0); /* a pure ACK is not ECT */
+	t.snd += 10;
+	tt_send(&t, &(struct tt_seg){ .seq = t.snd, .ack = t.rcv, .flags = F_ACK | HK_TCP_CWR, .data = pat, .len = 10 });
+	tt_advance(&t, HK_MSEC(40));
+	tt_expect(&t, &g, F_ACK, t.rcv + 4000, t.snd + 10); /* CWR seen: no ECE */
+	t.snd += 10;
+	/* ECE from the peer: one reduction for the window, CWR on the next data */
+	struct hk_tcp_conn *c = tt_conn(&t, t.fd);
+	uint32_t cwnd = c->cc.cwnd;
+	tt_send(&t, &(struct tt_seg){ .seq = t.snd, .ack = t.rcv + 2000, .flags = F_ACK | HK_TCP_ECE });
+	assert_true(c->cc.cwnd < cwnd);
+	uint32_t reduced = c->cc.cwnd;
+	tt_send(&t, &(struct tt_seg){ .seq = t.snd, .ack = t.rcv + 3000, .flags = F_ACK | HK_TCP_ECE });
+	assert_int_equal(c->cc.cwnd, reduced); /* same window: no second cut */
+	assert_int_equal(tt_stat(&t, HK_STAT_tcp_ecn_reductions), 1);
+	tt_drain(&t);
+	hk_send(t.s, t.fd, pat, 100, 0);
+	tt_drain(&t);
+	tt_send(&t, &(struct tt_seg){ .seq = t.snd, .ack = t.rcv + 4000, .flags = F_ACK });
+	tt_expect(&t, &g, F_ACK | F_PSH | HK_TCP_CWR, t.rcv + 4000, t.snd);
+	tt_fini(&t);
+}
+
+/* An active open asks for ECN when told to (HK_TCP_ECN 1). */
+static void ecn_active(void **state)
+{
+	(void)state;
+	struct tt t;
+	tt_init(&t, NULL);
+	t.fd = hk_socket(t.s, HK_SOCK_STREAM);
+	assert_int_equal(hk_setsockopt(t.s, t.fd, HK_TCP_ECN, &(int){ 1 }, sizeof(int)), 0);
+	hk_connect(t.s, t.fd, &(struct hk_sockaddr){ PEER, PEER_PORT });
+	struct tt_seg syn;
+	tt_expect(&t, &syn, F_SYN | HK_TCP_ECE | HK_TCP_CWR, ANY, 0);
+	t.port = syn.sport;
+	tt_send(&t, &(struct tt_seg){ .seq = 50, .ack = syn.seq + 1, .flags = F_SYN | F_ACK | HK_TCP_ECE });
+	tt_expect(&t, NULL, F_ACK, syn.seq + 1, 51);
+	assert_true(tt_conn(&t, t.fd)->ecn & ECN_OK);
+	assert_int_equal(hk_setsockopt(t.s, t.fd, HK_TCP_ECN, &(int){ 0 }, sizeof(int)), -EISCONN);
+	tt_fini(&t);
+}
+
 /* RFC 6675: SACK blocks show what was lost; only that is retransmitted. */
 static void sack_recovery(void **state)
 {
@@ -673,6 +747,8 @@ int main(void)
 		cmocka_unit_test(limited_transmit),
 		cmocka_unit_test(tail_loss_probe),
 		cmocka_unit_test(sack_recovery),
+		cmocka_unit_test(ecn),
+		cmocka_unit_test(ecn_active),
 		cmocka_unit_test(paws),
 		cmocka_unit_test(receiver_sws),
 		cmocka_unit_test(urgent_data),
