@@ -1,7 +1,8 @@
 /* hokuto nc — netcat over hokuto's own TCP: copy stdin to the connection
  * and the connection to stdout. At stdin EOF the sending half is closed
  * (FIN) and nc keeps reading until the peer closes. Exit 0 on a clean
- * close; 1 with a message on refusal, reset or timeout; 2 on usage errors. */
+ * close; 1 with a message on refusal, reset or timeout; 2 on usage errors.
+ * When the peer closes first, stdin still goes out until its end (half close). */
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
@@ -210,8 +211,6 @@ static int copy(struct nc *n)
 			if (r == -EAGAIN)
 				break;
 			if (r < 0) {
-				if (r == -EPIPE && n->net_eof)
-					break; /* the peer is gone; what is left cannot go */
 				return fail(n, (int)-r);
 			}
 			n->in_off += (size_t)r;
@@ -222,12 +221,9 @@ static int copy(struct nc *n)
 			hk_shutdown(s, n->fd, HK_SHUT_WR);
 			n->shut = true;
 		}
-		if (n->net_eof && n->out_len == 0) {
-			/* the peer closed: we stop too, after what is queued */
-			if (!n->shut) {
-				hk_shutdown(s, n->fd, HK_SHUT_WR);
-				n->shut = true;
-			}
+		if (n->net_eof && n->out_len == 0 && n->shut) {
+			/* both halves closed: wait for our FIN's ACK, done. (A peer
+			 * that closes first only half-closes: stdin keeps flowing.) */
 			linger(n);
 			return 0;
 		}
