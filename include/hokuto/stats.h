@@ -113,7 +113,7 @@
 	X(tcp_rx_ooo, "tcp: out-of-order segments held")                      \
 	X(tcp_rx_ooo_full, "tcp: out-of-order range limit reached, dropped")  \
 	X(tcp_rx_beyond_buffer, "tcp: data beyond the receive buffer, trimmed") \
-	X(tcp_rx_dup_data, "tcp: duplicate data (already received)")          \
+	X(tcp_rx_dup_data, "tcp: duplicate data (already received), ACK sent") \
 	X(tcp_rx_data_after_close, "tcp: data after the application closed, RST sent") \
 	X(tcp_rx_rst, "tcp: connections reset by the peer")                   \
 	X(tcp_listen_overflow, "tcp: accept queue full, SYN dropped")         \
