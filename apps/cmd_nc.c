@@ -18,7 +18,8 @@ int hk_cmd_nc(struct hk_cli *cli, int argc, char **argv);
 
 #define NC_BUF 65536
 #define NC_WRITE_MAX 4096   /* PIPE_BUF: a write after POLLOUT never blocks */
-#define NC_LINGER HK_SEC(3) /* how long to wait for our FIN to be acknowledged */
+#define NC_LINGER HK_SEC(3) /* after Ctrl-C: how long to wait for our FIN */
+#define NC_DRAIN HK_SEC(300) /* at most this long for queued data to be acknowledged */
 
 struct nc {
 	struct hk_cli *cli;
@@ -169,17 +170,30 @@ static int wait_accepted(struct nc *n, int lfd)
 	}
 }
 
-/* After our FIN: give the stack a moment to get it acknowledged. */
-static void linger(struct nc *n)
+/* After our FIN: wait until everything we sent, FIN included, is
+ * acknowledged, so no queued byte is lost when the stack goes away. Returns
+ * 0, or a positive errno when the connection failed or `limit` passed. */
+static int linger(struct nc *n, hk_time_t limit)
 {
 	struct hk_stack *s = n->cli->stack;
-	hk_time_t end = hk_clock_now() + NC_LINGER;
-	while (!hk_cli_stop && hk_clock_now() < end) {
+	hk_time_t end = hk_clock_now() + limit;
+	for (;;) {
 		struct hk_tcp_info info;
 		size_t len = sizeof(info);
-		if (hk_getsockopt(s, n->fd, HK_TCP_INFO, &info, &len) < 0 || info.state == HK_TCP_CLOSED ||
-		    info.state == HK_TCP_TIME_WAIT || info.state == HK_TCP_FIN_WAIT_2)
-			break;
+		if (hk_getsockopt(s, n->fd, HK_TCP_INFO, &info, &len) < 0)
+			return 0;
+		if (info.state == HK_TCP_TIME_WAIT || info.state == HK_TCP_FIN_WAIT_2)
+			return 0;
+		if (info.state == HK_TCP_CLOSED) {
+			int err = 0;
+			len = sizeof(err);
+			hk_getsockopt(s, n->fd, HK_SO_ERROR, &err, &len);
+			return err;
+		}
+		if (hk_cli_stop)
+			return EINTR;
+		if (hk_clock_now() >= end)
+			return ETIMEDOUT;
 		hk_cli_step(n->cli, end);
 	}
 }
@@ -191,7 +205,7 @@ static int copy(struct nc *n)
 	for (;;) {
 		if (hk_cli_stop) {
 			hk_shutdown(s, n->fd, HK_SHUT_WR);
-			linger(n);
+			linger(n, NC_LINGER);
 			return 130;
 		}
 		if (!n->net_eof && n->out_len == 0) {
@@ -222,14 +236,11 @@ static int copy(struct nc *n)
 			hk_shutdown(s, n->fd, HK_SHUT_WR);
 			n->shut = true;
 		}
-		if (n->net_eof && n->out_len == 0) {
-			/* the peer closed: we stop too, after what is queued */
-			if (!n->shut) {
-				hk_shutdown(s, n->fd, HK_SHUT_WR);
-				n->shut = true;
-			}
-			linger(n);
-			return 0;
+		/* The peer's FIN only closes its sending half (RFC 9293 3.6,
+		 * half-close): the rest of stdin still goes out, then our FIN. */
+		if (n->net_eof && n->out_len == 0 && n->shut) {
+			int err = linger(n, NC_DRAIN);
+			return err ? fail(n, err) : 0;
 		}
 		struct pollfd ex[2];
 		int ne = 0, in_at = -1, out_at = -1;
