@@ -405,6 +405,8 @@ void tcp_dth_acked(struct hk_tcp_conn *c)
 		if (hk_seq_gt(d->tx[i].end, c->snd_una))
 			d->tx[j++] = d->tx[i];
 	d->n_tx = (uint8_t)j;
+	if (hk_ring_len(&c->sndbuf) == 0)
+		d->sndbuf_refused = false; /* the queue drained: the trouble is over */
 }
 
 bool tcp_dth_fin_held(const struct hk_tcp_conn *c)

@@ -383,6 +383,8 @@ static void output_data(struct hk_stack *s, struct hk_tcp_conn *c)
 			len = (uint32_t)usable;
 		if (len > c->eff_mss)
 			len = c->eff_mss;
+		if (tcp_dth_clip(c, c->snd_nxt, len) < len)
+			len = avail = tcp_dth_clip(c, c->snd_nxt, len); /* RFC 9401 3.3: URG ends here */
 		bool retransmission = hk_seq_lt(c->snd_nxt, c->snd_max);
 		if (avail > 0 && len == 0)
 			return; /* window closed: the persist timer takes over */
