@@ -11,7 +11,7 @@
 #   hokuto_stop NAME            SIGINT, wait, show its --stats counters
 #   hokuto_run NAME ARGS...     run hokuto in the foreground in hkns2 (own pcap)
 #   in_linux CMD...             run a command in hkns1 (the Linux side)
-#   show_capture NAME           print the decoded capture of NAME
+#   show_capture NAME [N]       list the frames of NAME's capture, decode the first N
 # Everything is removed on exit, even on failure or Ctrl-C (DEMO_KEEP=1 keeps
 # the captures in $WORK).
 set -euo pipefail
@@ -93,14 +93,15 @@ hokuto_run() {
 	ip netns exec hkns2 "$HOKUTO" "${HK_ARGS[@]}" --pcap "$WORK/$name.pcap" "$@" 2>"$WORK/$name.log"
 }
 
+# One line per frame; then, with `hokuto dissect`, the first FULL frames
+# decoded in full.
 show_capture() {
-	local pcap=$WORK/$1.pcap
-	say "capture $1.pcap, decoded:"
-	if "$HOKUTO" --help 2>/dev/null | grep -qE '^  dissect ' &&
-	   "$HOKUTO" dissect "$pcap" >"$WORK/$1.txt" 2>&1; then
-		sed 's/^/      /' "$WORK/$1.txt"
-	else
-		tcpdump -nn -e -r "$pcap" 2>/dev/null | sed 's/^/      /'
+	local name=$1 full=${2:-0} pcap=$WORK/$1.pcap
+	say "capture $name.pcap ($(tcpdump -r "$pcap" 2>/dev/null | wc -l) frames):"
+	tcpdump -nn -e -r "$pcap" 2>/dev/null | sed 's/^/      /'
+	if [ "$full" -gt 0 ] && "$HOKUTO" --help 2>/dev/null | grep -qE '^  dissect '; then
+		say "the first $full frames, decoded by hokuto dissect:"
+		"$HOKUTO" dissect -c "$full" "$pcap" | sed 's/^/      /'
 	fi
 }
 
@@ -129,7 +130,7 @@ step_hokuto_pings_linux() {
 	in_linux ip neigh flush dev hkveth1
 	hokuto_run ping ping -c 3 -i 0.2 "$LINUX_IP" | sed 's/^/    /' ||
 		fail "hokuto ping got no reply"
-	show_capture ping
+	show_capture ping 4
 }
 
 step_big_ping() {
