@@ -99,6 +99,8 @@
 	X(tcp_rx_bad_addr, "tcp: to broadcast/multicast or from a bad source") \
 	X(tcp_rx_no_conn, "tcp: segment for a closed port")               \
 	X(tcp_rx_not_acceptable, "tcp: outside the receive window, ACK sent") \
+	X(tcp_rx_rst_out_of_window, "tcp: RST outside the receive window, dropped") \
+	X(tcp_rx_data_ignored, "tcp: data after the peer's FIN, ignored")     \
 	X(tcp_rx_paws, "tcp: old timestamp (PAWS), dropped")                 \
 	X(tcp_rx_rst_challenge, "tcp: RST in window but not exact, challenge ACK") \
 	X(tcp_rx_syn_challenge, "tcp: SYN on a synchronized connection, challenge ACK") \

@@ -190,14 +190,23 @@ void tcp_sack_output(struct hk_stack *s, struct hk_tcp_conn *c)
 		/* rule 2: new data within the receiver's window */
 		uint32_t data_end = tcp_data_end(c);
 		uint32_t avail = hk_seq_lt(c->snd_nxt, data_end) ? data_end - c->snd_nxt : 0;
-		bool fin_left = tcp_has(c, TF_FIN_QUEUED) && hk_seq_leq(c->snd_nxt, data_end);
+		bool fin_left = tcp_has(c, TF_FIN_QUEUED) && !tcp_has(c, TF_FIN_ACKED) &&
+				hk_seq_leq(c->snd_nxt, data_end);
 		int32_t usable = (int32_t)(c->snd_una + c->snd_wnd - c->snd_nxt);
 		uint32_t n = usable > 0 ? tcp_min(avail, (uint32_t)usable) : 0;
-		if (n == 0 && !(fin_left && avail == 0))
+		if (n > 0 || (fin_left && avail == 0)) {
+			uint32_t used = tcp_send_seq(s, c, c->snd_nxt, n, true);
+			if (used == 0)
+				return;
+			c->snd_nxt += used;
+			continue;
+		}
+		/* rule 3: no new data may go; resend what is not yet known lost */
+		if (hk_sack_next_seg_rule3(&c->sack, c->snd_una, c->snd_max, c->high_rxt, c->eff_mss, &seq, &len) < 0)
 			return;
-		uint32_t used = tcp_send_seq(s, c, c->snd_nxt, n, true);
+		uint32_t used = tcp_send_seq(s, c, seq, len, false);
 		if (used == 0)
 			return;
-		c->snd_nxt += used;
+		c->high_rxt = seq + used;
 	}
 }

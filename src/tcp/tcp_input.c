@@ -25,11 +25,10 @@ static void syn_sent(struct hk_stack *s, struct hk_tcp_conn *c, const struct hk_
 	/* first: "If SEG.ACK =< ISS or SEG.ACK > SND.NXT, send a reset (unless
 	 * the RST bit is set, if so drop the segment and return)" */
 	if (ack && (hk_seq_leq(h->ack, c->iss) || hk_seq_gt(h->ack, c->snd_max))) {
-		if (!(h->flags & HK_TCP_RST)) {
-			HK_STAT_INC(s, tcp_rx_bad_synack);
+		HK_STAT_INC(s, tcp_rx_bad_synack);
+		if (!(h->flags & HK_TCP_RST))
 			tcp_send_ctl(s, c->laddr, c->raddr, c->lport, c->rport, h->ack, 0, HK_TCP_RST, 0, NULL,
 				     c->ttl, c->tos);
-		}
 		return;
 	}
 	/* second: a RST is acceptable when its ACK acknowledges our SYN */
@@ -286,6 +285,8 @@ static void other_states(struct hk_stack *s, struct hk_tcp_conn *c, const struct
 				ack_soon(s, c);
 				if (c->state == HK_TCP_TIME_WAIT && (fl & HK_TCP_FIN))
 					tcp_timewait_start(s, c); /* restart the 2 MSL timeout */
+			} else {
+				HK_STAT_INC(s, tcp_rx_rst_out_of_window);
 			}
 			return;
 		}
@@ -396,6 +397,8 @@ static void other_states(struct hk_stack *s, struct hk_tcp_conn *c, const struct
 		if (keep < dlen) {
 			if (text_ok)
 				HK_STAT_INC(s, tcp_rx_beyond_buffer);
+			else
+				HK_STAT_INC(s, tcp_rx_data_ignored);
 			dlen = keep;
 			fin = false;
 			ack_soon(s, c);

@@ -125,6 +125,7 @@ struct hk_tcp_conn {
 	uint32_t max_syn_retries;          /* R2 for SYN (0: stack default) */
 	uint32_t rcv_unacked;              /* bytes received since our last ACK */
 	hk_time_t last_rx;                 /* for keep-alives */
+	hk_time_t last_tx;                 /* last new data sent (RFC 5681 4.1) */
 	uint32_t keep_probes;
 	hk_time_t keep_idle, keep_intvl;
 	uint32_t keep_cnt;

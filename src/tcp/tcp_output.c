@@ -364,6 +364,17 @@ static bool may_send_small(const struct hk_tcp_conn *c, uint32_t len, uint32_t a
 	return false;
 }
 
+/* RFC 5681 4.1: after an idle period longer than the RTO, restart from
+ * no more than the initial window (RFC 6928 size). */
+static void restart_after_idle(struct hk_stack *s, struct hk_tcp_conn *c)
+{
+	if (c->snd_max != c->snd_una || !c->last_tx || s->now - c->last_tx <= hk_rtt_timeout(&c->rtt))
+		return;
+	uint32_t iw = tcp_min(10 * c->eff_mss, tcp_max(2 * c->eff_mss, 14600));
+	if (c->cc.cwnd > iw)
+		c->cc.cwnd = iw;
+}
+
 static void output_data(struct hk_stack *s, struct hk_tcp_conn *c)
 {
 	if (tcp_has(c, TF_FIN_ACKED))
@@ -374,7 +385,10 @@ static void output_data(struct hk_stack *s, struct hk_tcp_conn *c)
 		uint32_t avail = hk_seq_lt(c->snd_nxt, data_end) ? data_end - c->snd_nxt : 0;
 		if (avail == 0 && !fin_left)
 			return;
-		uint32_t wnd = tcp_min(c->snd_wnd, c->cc.cwnd);
+		uint32_t cwnd = c->cc.cwnd;
+		if (!tcp_has(c, TF_RECOVERY) && c->dupacks > 0 && c->dupacks < HK_SACK_DUPTHRESH)
+			cwnd += c->dupacks * c->eff_mss; /* RFC 3042 limited transmit */
+		uint32_t wnd = tcp_min(c->snd_wnd, cwnd);
 		int32_t usable = (int32_t)(c->snd_una + wnd - c->snd_nxt); /* MUST-34: may be < 0 */
 		uint32_t len = avail;
 		if (usable <= 0)
@@ -393,10 +407,14 @@ static void output_data(struct hk_stack *s, struct hk_tcp_conn *c)
 		if (len == 0 && fin_left && tcp_flight(c) > 0 && wnd <= tcp_flight(c) && !retransmission &&
 		    c->snd_wnd > 0)
 			return; /* a bare FIN still waits for cwnd room */
+		if (!retransmission && len > 0)
+			restart_after_idle(s, c);
 		uint32_t used = tcp_send_seq(s, c, c->snd_nxt, len, !retransmission);
 		if (used == 0)
 			return;
 		c->snd_nxt += used;
+		if (!retransmission && len > 0)
+			c->last_tx = s->now;
 	}
 }
 

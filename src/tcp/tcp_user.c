@@ -238,7 +238,9 @@ void tcp_user_close(struct hk_stack *s, struct hk_tcp_conn *c)
 		tcp_conn_closed(s, c, 0);
 		break;
 	default:
-		if (hk_ring_len(&c->rcvbuf) > 0 && !tcp_has(c, TF_RD_SHUT)) {
+		if (hk_ring_len(&c->rcvbuf) > 0 && !tcp_has(c, TF_RD_SHUT) &&
+		    (c->state == HK_TCP_ESTABLISHED || c->state == HK_TCP_CLOSE_WAIT ||
+		     c->state == HK_TCP_FIN_WAIT_1 || c->state == HK_TCP_FIN_WAIT_2)) {
 			/* SHLD-3: unread data would be lost: say so with a RST */
 			tcp_send_rst_conn(s, c);
 			tcp_conn_closed(s, c, ECONNABORTED);
@@ -250,8 +252,8 @@ void tcp_user_close(struct hk_stack *s, struct hk_tcp_conn *c)
 			 (c->state == HK_TCP_ESTABLISHED || c->state == HK_TCP_CLOSE_WAIT))
 			queue_fin(s, c);
 		tcp_finwait2_timer(s, c);
-		if (c->state == HK_TCP_TIME_WAIT)
-			tcp_ring_free(s, &c->rcvbuf);
+		if (c->state == HK_TCP_TIME_WAIT || c->state == HK_TCP_CLOSING || c->state == HK_TCP_LAST_ACK)
+			tcp_ring_free(s, &c->rcvbuf); /* nobody reads it any more */
 		break;
 	}
 	tcp_conn_maybe_free(s, c);

@@ -394,3 +394,86 @@ def run_hokuto(ns, args, cmd, tmp_path, name, timeout=60):
 def _require_root():
     if os.geteuid() != 0:
         pytest.skip("interop tests need root (network namespaces)", allow_module_level=True)
+
+
+# ------------------------------------------- hokuto with stdin/stdout (tcp)
+
+class HokutoIO(Hokuto):
+    """A Hokuto for `nc`-like commands: stdin is a file (a path), a pipe the
+    test writes to (subprocess.PIPE, then .stdin), or /dev/null (None);
+    stdout goes to a file (given, or <name>.out in the tmp dir) in binary.
+    pcap=False leaves the capture out (bulk transfers)."""
+
+    def __init__(self, ns, args, cmd, tmp, name, stdin=None, stdout=None, pcap=True):
+        self.ns = ns
+        self.pcap = tmp / ("%s.pcap" % name)
+        self.out_path = Path(stdout) if stdout else tmp / ("%s.out" % name)
+        self.err_path = tmp / ("%s.err" % name)
+        self.argv = [hokuto_bin(), "--stats"] + (["--pcap", str(self.pcap)] if pcap else []) \
+            + list(args) + list(cmd)
+        self._out = open(self.out_path, "wb")
+        self._err = open(self.err_path, "w")
+        self._in = None
+        if stdin is None:
+            stdin = subprocess.DEVNULL
+        elif stdin != subprocess.PIPE:
+            self._in = stdin = open(stdin, "rb")
+        self.proc = ns.popen(self.argv, stdout=self._out, stderr=self._err, stdin=stdin)
+        self.stdin = self.proc.stdin
+        self.pid = self.proc.pid
+        self.returncode = None
+
+    @property
+    def stdout_bytes(self):
+        return self.out_path.read_bytes()
+
+    @property
+    def stdout(self):
+        return self.out_path.read_bytes().decode("utf-8", "replace")
+
+    def close_stdin(self):
+        if self.stdin and not self.stdin.closed:
+            try:
+                self.stdin.close()
+            except OSError:
+                pass
+
+    def _close_files(self):
+        self.close_stdin()
+        if self._in and not self._in.closed:
+            self._in.close()
+        super()._close_files()
+
+
+@pytest.fixture
+def hokuto_io(tmp_path):
+    """Factory like `hokuto`, with stdin/stdout/pcap control (HokutoIO):
+    hokuto_io(ns, args, cmd, name=None, stdin=None, stdout=None, pcap=True).
+    Teardown kills any still running (by pid) and checks their captures."""
+    started = []
+
+    def start(ns, args, cmd, name=None, **kw):
+        h = HokutoIO(ns, args, cmd, tmp_path, name or "hokuto%d" % (len(started) + 1), **kw)
+        started.append(h)
+        return h
+
+    yield start
+    for h in started:
+        h.kill()
+    errors = []
+    for h in started:
+        if h.pcap.exists() and h.pcap.stat().st_size > 24:
+            try:
+                check_pcap(h.pcap)
+            except AssertionError as e:
+                errors.append(str(e))
+    if errors:
+        pytest.fail("\n".join(errors))
+
+
+def wait_reachable(ns, addr, timeout=10.0):
+    """Pings addr from ns until it answers: a hokuto command answers ping
+    once its stack runs (its sockets are set up before the loop starts)."""
+    wait_for(lambda: ns.exec(["ping", "-n", "-c", "1", "-W", "0.3", addr], check=False,
+                             timeout=5).returncode == 0,
+             timeout, interval=0.1, what="%s to answer ping" % addr)

@@ -174,7 +174,7 @@ size_t tt_build(struct tt *t, const struct tt_seg *g, uint8_t *buf)
 	return ip.total_len;
 }
 
-void tt_inject_ip(struct tt *t, const uint8_t *pkt, size_t len)
+static void queue_ip(struct tt *t, const uint8_t *pkt, size_t len)
 {
 	struct tt_dev *d = t->dev;
 	assert_true(d->rx_tail - d->rx_head < TT_MAX);
@@ -182,7 +182,19 @@ void tt_inject_ip(struct tt *t, const uint8_t *pkt, size_t len)
 	d->rx[i] = malloc(len);
 	memcpy(d->rx[i], pkt, len);
 	d->rx_len[i] = len;
+}
+
+void tt_inject_ip(struct tt *t, const uint8_t *pkt, size_t len)
+{
+	queue_ip(t, pkt, len);
 	tt_poll(t);
+}
+
+void tt_queue(struct tt *t, const struct tt_seg *g)
+{
+	uint8_t buf[10000];
+	size_t n = tt_build(t, g, buf);
+	queue_ip(t, buf, n);
 }
 
 void tt_send(struct tt *t, const struct tt_seg *g)

@@ -89,6 +89,9 @@ void tt_poll(struct tt *t);
 void tt_advance(struct tt *t, hk_time_t dt);
 /* Injects a segment (fields as in struct tt_seg) and polls. */
 void tt_send(struct tt *t, const struct tt_seg *g);
+/* Queues a segment for the next poll without polling (several segments
+ * then arrive in one batch). */
+void tt_queue(struct tt *t, const struct tt_seg *g);
 /* A raw IPv4 packet. */
 void tt_inject_ip(struct tt *t, const uint8_t *pkt, size_t len);
 /* Builds an IPv4+TCP packet from g into buf; returns its length. */

@@ -153,6 +153,59 @@ static void nagle_and_nodelay(void **state)
 	tt_fini(&t);
 }
 
+/* MUST-58/59: segments that arrive together are all processed, then one
+ * ACK answers them. */
+static void ack_aggregation(void **state)
+{
+	(void)state;
+	struct tt t;
+	tt_init(&t, NULL);
+	tt_passive_open(&t, 80, &mss1000, NULL);
+	/* four out-of-order segments, each of which alone gets an immediate ACK */
+	for (uint32_t i = 1; i <= 4; i++)
+		tt_queue(&t, &(struct tt_seg){ .seq = t.snd + 1000 * i, .ack = t.rcv, .flags = F_ACK,
+					       .data = pat, .len = 500 });
+	tt_poll(&t);
+	tt_expect(&t, NULL, F_ACK, t.rcv, t.snd);
+	tt_expect_none(&t);
+	/* and a batch of in-order segments: one ACK for all */
+	for (uint32_t i = 0; i < 5; i++)
+		tt_queue(&t, &(struct tt_seg){ .seq = t.snd + 1000 * i, .ack = t.rcv, .flags = F_ACK,
+					       .data = pat, .len = 1000 });
+	tt_poll(&t);
+	tt_expect(&t, NULL, F_ACK, t.rcv, t.snd + 5000);
+	tt_expect_none(&t);
+	tt_fini(&t);
+}
+
+/* MUST-38: the sender does not send a small segment into a small window
+ * while data waits; the persist timer overrides after an RTO. */
+static void sender_sws(void **state)
+{
+	(void)state;
+	struct tt t;
+	tt_init(&t, NULL);
+	tt_passive_open(&t, 80, &mss1000, NULL); /* largest window seen: 65535 */
+	tt_peer_ack(&t, t.rcv, 300);
+	assert_int_equal(hk_send(t.s, t.fd, pat, 2000, 0), 2000);
+	tt_expect_none(&t);
+	tt_advance(&t, HK_MSEC(999));
+	tt_expect_none(&t);
+	tt_advance(&t, HK_MSEC(1));
+	struct tt_seg g;
+	tt_expect(&t, &g, F_ACK, t.rcv, t.snd);
+	assert_int_equal(g.len, 300);
+	/* a window of at least half the largest one is used at once */
+	tt_peer_ack(&t, t.rcv + 300, 40000);
+	tt_expect(&t, &g, F_ACK, t.rcv + 300, t.snd);
+	assert_int_equal(g.len, 1000);
+	tt_expect_none(&t); /* the 700-byte rest: Nagle waits for the ACK */
+	tt_peer_ack(&t, t.rcv + 1300, 40000);
+	tt_expect(&t, &g, F_ACK | F_PSH, t.rcv + 1300, t.snd);
+	assert_int_equal(g.len, 700);
+	tt_fini(&t);
+}
+
 /* Window scaling (RFC 7323): the peer's window is shifted by its scale. */
 static void window_scaling(void **state)
 {
@@ -334,6 +387,30 @@ static void fast_retransmit_newreno(void **state)
 	tt_peer_ack(&t, t.rcv + 10000, 65535); /* full */
 	assert_false(tcp_has(c, TF_RECOVERY));
 	tt_expect_none(&t);
+	tt_fini(&t);
+}
+
+/* RFC 3042 (RFC 5681 3.2): limited transmit sends one new segment for
+ * each of the first two duplicate ACKs. */
+static void limited_transmit(void **state)
+{
+	(void)state;
+	struct tt t;
+	tt_init(&t, NULL);
+	tt_passive_open(&t, 80, &mss1000, NULL);
+	assert_int_equal(hk_send(t.s, t.fd, pat, 13000, 0), 13000);
+	for (int i = 0; i < 10; i++)
+		tt_expect(&t, NULL, F_ACK, t.rcv + 1000u * (uint32_t)i, t.snd);
+	tt_expect_none(&t); /* the initial window is full */
+	tt_peer_ack(&t, t.rcv, 65535);
+	tt_expect(&t, NULL, F_ACK, t.rcv + 10000, t.snd);
+	tt_peer_ack(&t, t.rcv, 65535);
+	tt_expect(&t, NULL, F_ACK, t.rcv + 11000, t.snd);
+	tt_expect_none(&t);
+	tt_peer_ack(&t, t.rcv, 65535); /* third: fast retransmit */
+	struct tt_seg g;
+	tt_expect(&t, &g, F_ACK, t.rcv, t.snd);
+	assert_int_equal(g.len, 1000);
 	tt_fini(&t);
 }
 
@@ -543,12 +620,15 @@ int main(void)
 		cmocka_unit_test(out_of_order_and_sack),
 		cmocka_unit_test(duplicate_data_acked),
 		cmocka_unit_test(nagle_and_nodelay),
+		cmocka_unit_test(ack_aggregation),
+		cmocka_unit_test(sender_sws),
 		cmocka_unit_test(window_scaling),
 		cmocka_unit_test(zero_window_probing),
 		cmocka_unit_test(window_shrinks_in_flight),
 		cmocka_unit_test(rto_backoff_and_r2),
 		cmocka_unit_test(karn),
 		cmocka_unit_test(fast_retransmit_newreno),
+		cmocka_unit_test(limited_transmit),
 		cmocka_unit_test(sack_recovery),
 		cmocka_unit_test(paws),
 		cmocka_unit_test(receiver_sws),

@@ -285,6 +285,47 @@ static void wait_helpers_time_out(void **state)
 	tt_fini(&t);
 }
 
+/* MUST-3: a segment with a wrong checksum is dropped and counted. */
+static void bad_checksum_dropped(void **state)
+{
+	(void)state;
+	struct tt t;
+	tt_init(&t, NULL);
+	tt_passive_open(&t, 80, &no_opts, NULL);
+	uint8_t pkt[200];
+	size_t n = tt_build(&t, &(struct tt_seg){ .seq = t.snd, .ack = t.rcv, .flags = F_ACK | F_PSH,
+						  .data = pat, .len = 20 }, pkt);
+	pkt[n - 1] ^= 0x40;
+	tt_inject_ip(&t, pkt, n);
+	tt_advance(&t, HK_MSEC(300));
+	tt_expect_none(&t);
+	assert_int_equal(tt_stat(&t, HK_STAT_tcp_rx_bad_checksum), 1);
+	char b[32];
+	assert_int_equal(hk_recv(t.s, t.fd, b, sizeof(b), 0), -EAGAIN);
+	tt_fini(&t);
+}
+
+/* MUST-8, SHLD-1: the ISN moves with a 4 µs clock for the same 4-tuple. */
+static void isn_clock(void **state)
+{
+	(void)state;
+	struct tt t;
+	tt_init(&t, NULL);
+	uint32_t iss[2];
+	for (int i = 0; i < 2; i++) {
+		int fd = hk_socket(t.s, HK_SOCK_STREAM);
+		assert_int_equal(hk_bind(t.s, fd, &(struct hk_sockaddr){ US, 4444 }), 0);
+		hk_connect(t.s, fd, &(struct hk_sockaddr){ PEER, PEER_PORT });
+		struct tt_seg syn;
+		tt_expect(&t, &syn, F_SYN, ANY, 0);
+		iss[i] = syn.seq;
+		hk_abort(t.s, fd);
+		tt_advance(&t, HK_MSEC(4));
+	}
+	assert_int_equal(iss[1] - iss[0], 1000); /* 4 ms / 4 µs */
+	tt_fini(&t);
+}
+
 int main(void)
 {
 	for (size_t i = 0; i < sizeof(pat); i++)
@@ -298,6 +339,8 @@ int main(void)
 		cmocka_unit_test(socket_options),
 		cmocka_unit_test(memory_limit),
 		cmocka_unit_test(wait_helpers_time_out),
+		cmocka_unit_test(bad_checksum_dropped),
+		cmocka_unit_test(isn_clock),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
