@@ -256,6 +256,21 @@ static void handshake_rule(void **state)
 	tt_expect_none(&t);
 	assert_int_equal(tt_state(&t, fd), HK_TCP_ESTABLISHED);
 	tt_fini(&t);
+
+	/* a teasing listener: its SYN,ACK */
+	tt_init(&t, NULL);
+	int l = hk_socket(t.s, HK_SOCK_STREAM);
+	dt_set(&t, l, HK_TCP_DTH, 1);
+	dt_set(&t, l, HK_TCP_DTH_TEASE, 1);
+	struct hk_sockaddr a = { 0, 80 };
+	assert_int_equal(hk_bind(t.s, l, &a), 0);
+	assert_int_equal(hk_listen(t.s, l, 4), 0);
+	t.port = 80;
+	struct tt_seg s1 = { .seq = t.irs, .flags = F_SYN };
+	tt_send(&t, &s1);
+	tt_expect(&t, &g, F_SYN | F_ACK, ANY, t.irs + 1);
+	assert_true(g.dth);
+	tt_fini(&t);
 }
 
 /* 3.3: "DTH SHOULD NOT be sent together with URG". */
