@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "dth_opts.h"
 #include "hokuto/socket.h"
 
 int hk_cmd_nc(struct hk_cli *cli, int argc, char **argv);
@@ -30,6 +31,7 @@ struct nc {
 	uint8_t out[NC_BUF];    /* connection -> stdout */
 	size_t out_len, out_off;
 	bool net_eof, stdout_gone;
+	struct hk_dth_cli dth;  /* RFC 9401 options */
 };
 
 static void nc_usage(FILE *out, const char *prog)
@@ -45,6 +47,7 @@ static void nc_usage(FILE *out, const char *prog)
 		"\n"
 		"  -l           listen for one connection instead of connecting\n"
 		"  -w SECONDS   give up connecting after SECONDS (default: TCP's own limit)\n"
+		HK_DTH_CLI_USAGE
 		"  -h, --help   this help\n"
 		"\n"
 		"Exit status: 0 on a clean close, 1 when the connection was refused, reset\n"
@@ -176,8 +179,10 @@ static int wait_accepted(struct nc *n, int lfd)
 static int linger(struct nc *n, hk_time_t limit)
 {
 	struct hk_stack *s = n->cli->stack;
-	hk_time_t end = hk_clock_now() + limit;
+	/* Hokuto-Shinken: our FIN waits out the half-zombie period (RFC 9401 3.3). */
+	hk_time_t end = hk_clock_now() + limit + (n->dth.shinken ? HK_MSEC(HK_TCP_HOKUTO_ZOMBIE_MS_DEFAULT) : 0);
 	for (;;) {
+		hk_dth_cli_report(s, n->fd);
 		struct hk_tcp_info info;
 		size_t len = sizeof(info);
 		if (hk_getsockopt(s, n->fd, HK_TCP_INFO, &info, &len) < 0)
@@ -203,6 +208,7 @@ static int copy(struct nc *n)
 {
 	struct hk_stack *s = n->cli->stack;
 	for (;;) {
+		hk_dth_cli_report(s, n->fd); /* RFC 9401: "DTH from ADDR:PORT ..." */
 		if (hk_cli_stop) {
 			hk_shutdown(s, n->fd, HK_SHUT_WR);
 			linger(n, NC_LINGER);
@@ -286,6 +292,10 @@ int hk_cmd_nc(struct hk_cli *cli, int argc, char **argv)
 	};
 	bool listen_mode = false;
 	hk_time_t wait = HK_TIME_NEVER;
+	struct hk_dth_cli dth;
+	argc = hk_dth_cli_parse(argc, argv, &dth, cli->prog); /* --dth, --dth-auto, ... */
+	if (argc < 0)
+		return 2;
 	int c;
 	while ((c = getopt_long(argc, argv, "lw:h", opts, NULL)) != -1) {
 		switch (c) {
@@ -334,13 +344,14 @@ int hk_cmd_nc(struct hk_cli *cli, int argc, char **argv)
 	}
 	n->cli = cli;
 	n->fd = -1;
+	n->dth = dth;
 	int rc = hk_cli_open_stack(cli);
 	if (rc)
 		goto out;
 	struct hk_stack *s = cli->stack;
 	if (listen_mode) {
 		int lfd = hk_socket(s, HK_SOCK_STREAM);
-		if (lfd < 0 || apply_cc(cli, lfd) < 0) {
+		if (lfd < 0 || apply_cc(cli, lfd) < 0 || hk_dth_cli_apply(s, lfd, &n->dth) < 0) {
 			rc = 2;
 			goto out;
 		}
@@ -364,7 +375,7 @@ int hk_cmd_nc(struct hk_cli *cli, int argc, char **argv)
 		}
 	} else {
 		n->fd = hk_socket(s, HK_SOCK_STREAM);
-		if (n->fd < 0 || apply_cc(cli, n->fd) < 0) {
+		if (n->fd < 0 || apply_cc(cli, n->fd) < 0 || hk_dth_cli_apply(s, n->fd, &n->dth) < 0) {
 			rc = 2;
 			goto out;
 		}
@@ -383,6 +394,7 @@ int hk_cmd_nc(struct hk_cli *cli, int argc, char **argv)
 out:
 	if (n->fd >= 0 && cli->stack)
 		hk_close(cli->stack, n->fd);
+	hk_dth_cli_free(&n->dth);
 	free(n);
 	return rc;
 }

@@ -33,6 +33,7 @@ static void inherit(struct hk_tcp_conn *c, const struct hk_tcp_conn *l)
 	c->cc.ops = l->cc.ops;
 	c->max_retries = l->max_retries;
 	c->max_syn_retries = l->max_syn_retries;
+	tcp_dth_inherit(c, l);
 }
 
 static void send_cookie(struct hk_stack *s, struct hk_tcp_conn *l, const struct hk_ip_rx *ip,
