@@ -281,7 +281,11 @@ static void other_states(struct hk_stack *s, struct hk_tcp_conn *c, const struct
 		 * at RCV.NXT still count (its text is dropped below) */
 		if (!(wnd == 0 && seq == c->rcv_nxt)) {
 			if (!(fl & HK_TCP_RST)) {
-				HK_STAT_INC(s, tcp_rx_not_acceptable);
+				/* wholly below RCV.NXT: a duplicate of data we hold */
+				if (h->payload_len > 0 && hk_seq_leq(seq + seg_len, c->rcv_nxt))
+					HK_STAT_INC(s, tcp_rx_dup_data);
+				else
+					HK_STAT_INC(s, tcp_rx_not_acceptable);
 				ack_soon(s, c);
 				if (c->state == HK_TCP_TIME_WAIT && (fl & HK_TCP_FIN))
 					tcp_timewait_start(s, c); /* restart the 2 MSL timeout */

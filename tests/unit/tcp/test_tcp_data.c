@@ -123,7 +123,7 @@ static void duplicate_data_acked(void **state)
 	t.snd -= 100;
 	tt_peer_data(&t, pat, 100, 0);
 	tt_expect(&t, NULL, F_ACK, t.rcv, t.snd);
-	assert_int_equal(tt_stat(&t, HK_STAT_tcp_rx_not_acceptable), 1);
+	assert_int_equal(tt_stat(&t, HK_STAT_tcp_rx_dup_data), 1);
 	tt_fini(&t);
 }
 
