@@ -16,7 +16,6 @@
 #include "hokuto/socket.h"
 #include "http/http_client.h"
 #include "dth_opts.h"
-#include "http/http_dth.h"
 
 int hk_cmd_http_get(struct hk_cli *cli, int argc, char **argv);
 int hk_cmd_http_post(struct hk_cli *cli, int argc, char **argv);
@@ -172,22 +171,18 @@ static int run(struct hk_cli *cli, int argc, char **argv, bool post)
 		{"timeout", required_argument, NULL, 't'},
 		{"hosts", required_argument, NULL, 'H'},
 		{"help", no_argument, NULL, 'h'},
-		HTTP_DTH_LONG_OPTIONS,
 		{NULL, 0, NULL, 0},
 	};
 	const char *cmd = post ? "http-post" : "http-get";
 	const char *data_arg = NULL, *output = NULL, *hosts = "/etc/hosts";
 	bool include = false, follow = false;
 	unsigned long timeout_s = 30;
-	struct http_dth_opts dth = {0};
 	struct hk_dth_cli dthc;
 	argc = hk_dth_cli_parse(argc, argv, &dthc, cli->prog); /* --dth, --dth-auto, ... */
 	if (argc < 0)
 		return HTTP_EXIT_USAGE;
 	int c;
 	while ((c = getopt_long(argc, argv, post ? "d:io:Lt:h" : "io:Lt:h", opts, NULL)) != -1) {
-		if (http_dth_option(&dth, c, optarg))
-			continue;
 		switch (c) {
 		case 'd':
 			if (!post) {

@@ -13,7 +13,6 @@
 #include "cli.h"
 #include "hokuto/socket.h"
 #include "dth_opts.h"
-#include "http/http_dth.h"
 #include "http/http_server.h"
 
 int hk_cmd_http_server(struct hk_cli *cli, int argc, char **argv);
@@ -88,7 +87,6 @@ static bool parse_num(const char *s, unsigned long long max, unsigned long long 
 struct server {
 	struct hk_cli *cli;
 	struct http_server http;
-	struct http_dth_opts dth;
 	int lfd;
 	struct srv_conn **conns;
 	size_t n, max;
@@ -207,7 +205,6 @@ int hk_cmd_http_server(struct hk_cli *cli, int argc, char **argv)
 		{"rcvbuf", required_argument, NULL, 'R'},
 		{"quiet", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},
-		HTTP_DTH_LONG_OPTIONS,
 		{NULL, 0, NULL, 0},
 	};
 	struct http_server_config cfg;
@@ -222,8 +219,6 @@ int hk_cmd_http_server(struct hk_cli *cli, int argc, char **argv)
 		return 2;
 	int c;
 	while ((c = getopt_long(argc, argv, "p:b:d:qh", opts, NULL)) != -1) {
-		if (http_dth_option(&sv.dth, c, optarg))
-			continue;
 		switch (c) {
 		case 'p':
 			if (!parse_num(optarg, 65535, &port) || port == 0) {
