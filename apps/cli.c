@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "hokuto/dev_rawip.h"
 #include "hokuto/pcap.h"
 
 volatile sig_atomic_t hk_cli_stop;
@@ -25,8 +26,15 @@ static int wake_pipe[2] = {-1, -1};
 
 static void on_signal(int sig)
 {
-	(void)sig;
 	int saved = errno;
+	if (hk_cli_stop) {
+		/* a second signal: the main loop did not get to close the
+		 * device; remove rawip's iptables rules here and die of it */
+		hk_rawip_cleanup_all();
+		signal(sig, SIG_DFL);
+		raise(sig);
+		return;
+	}
 	hk_cli_stop = 1;
 	if (wake_pipe[1] >= 0) {
 		char c = 1;
@@ -44,8 +52,9 @@ static void install_signals(void)
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
-	/* A second Ctrl-C kills a program that is stuck. */
-	sa.sa_flags = SA_RESETHAND;
+	/* A second Ctrl-C kills a program that is stuck (on_signal cleans up
+	 * the rawip rules first). */
+	sa.sa_flags = 0;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
@@ -137,6 +146,9 @@ int hk_cli_open_stack(struct hk_cli *cli)
 			dopts.kernel_addr = DEFAULT_KERNEL_ADDR;
 			dopts.kernel_prefix = DEFAULT_PREFIX;
 		}
+	} else if (!cli->ip && strncmp(spec, "rawip:", 6) == 0 && hk_ip4_parse(spec + 6, &cli->ip) == 0) {
+		/* rawip shares the host's address (seed 000: 127.0.0.1) */
+		cli->prefix = (cli->ip >> 24) == 127 ? 8 : 32;
 	} else if (!cli->ip) {
 		fprintf(stderr, "%s: --dev %s needs an address: add --ip ADDR/PREFIX (e.g. --ip 192.0.2.2/24)\n",
 			prog, spec);

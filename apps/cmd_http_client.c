@@ -15,7 +15,7 @@
 #include "cli.h"
 #include "hokuto/socket.h"
 #include "http/http_client.h"
-#include "http/http_dth.h"
+#include "dth_opts.h"
 
 int hk_cmd_http_get(struct hk_cli *cli, int argc, char **argv);
 int hk_cmd_http_post(struct hk_cli *cli, int argc, char **argv);
@@ -62,7 +62,7 @@ static void usage(FILE *out, const char *prog, bool post)
 		"  -L, --location       follow redirects (at most %d)\n"
 		"  -t, --timeout S      give up on a connection after S seconds (default 30)\n"
 		"      --hosts FILE     the hosts file (default /etc/hosts)\n"
-		"      --dth, --dth-auto, --dth-phrases FILE   RFC 9401 Death flag on what we send\n"
+		HK_DTH_CLI_USAGE
 		"  -h, --help           this help\n"
 		"\n"
 		"Example: sudo %s %s http://192.0.2.1/%s\n",
@@ -148,6 +148,7 @@ static int exchange(struct hk_cli *cli, struct http_client *hc, hk_time_t deadli
 		hk_time_t next = hk_stack_poll(cli->stack, hk_clock_now());
 		uint64_t before = hc->activity;
 		enum http_client_state st = http_client_run(hc);
+		hk_dth_cli_report(cli->stack, ((struct cl_sock *)hc->io_ctx)->fd); /* RFC 9401 */
 		if (st == HTTP_CL_DONE || st == HTTP_CL_FAILED)
 			return 0;
 		if (hk_cli_stop)
@@ -170,18 +171,18 @@ static int run(struct hk_cli *cli, int argc, char **argv, bool post)
 		{"timeout", required_argument, NULL, 't'},
 		{"hosts", required_argument, NULL, 'H'},
 		{"help", no_argument, NULL, 'h'},
-		HTTP_DTH_LONG_OPTIONS,
 		{NULL, 0, NULL, 0},
 	};
 	const char *cmd = post ? "http-post" : "http-get";
 	const char *data_arg = NULL, *output = NULL, *hosts = "/etc/hosts";
 	bool include = false, follow = false;
 	unsigned long timeout_s = 30;
-	struct http_dth_opts dth = {0};
+	struct hk_dth_cli dthc;
+	argc = hk_dth_cli_parse(argc, argv, &dthc, cli->prog); /* --dth, --dth-auto, ... */
+	if (argc < 0)
+		return HTTP_EXIT_USAGE;
 	int c;
 	while ((c = getopt_long(argc, argv, post ? "d:io:Lt:h" : "io:Lt:h", opts, NULL)) != -1) {
-		if (http_dth_option(&dth, c, optarg))
-			continue;
 		switch (c) {
 		case 'd':
 			if (!post) {
@@ -293,9 +294,7 @@ static int run(struct hk_cli *cli, int argc, char **argv, bool post)
 			rc = HTTP_EXIT_NETWORK;
 			break;
 		}
-		if (http_dth_configure(s, fd, &dth) == -ENOTSUP && hop == 0)
-			fprintf(stderr, "%s %s: warning: --dth/--dth-auto are not wired to the stack yet\n", cli->prog,
-				cmd);
+		hk_dth_cli_apply(s, fd, &dthc); /* RFC 9401 */
 		char ipbuf[16];
 		int e = connect_wait(cli, fd, &(struct hk_sockaddr){ip, url.port}, deadline);
 		if (e < 0) {

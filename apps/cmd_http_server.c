@@ -12,7 +12,7 @@
 
 #include "cli.h"
 #include "hokuto/socket.h"
-#include "http/http_dth.h"
+#include "dth_opts.h"
 #include "http/http_server.h"
 
 int hk_cmd_http_server(struct hk_cli *cli, int argc, char **argv);
@@ -66,7 +66,7 @@ static void usage(FILE *out, const char *prog)
 		"      --sndbuf BYTES      TCP send buffer per connection (default 65536)\n"
 		"      --rcvbuf BYTES      TCP receive buffer per connection (default 32768)\n"
 		"  -q, --quiet             no access log\n"
-		"      --dth, --dth-auto, --dth-phrases FILE   RFC 9401 Death flag on what we send\n"
+		HK_DTH_CLI_USAGE
 		"  -h, --help              this help\n"
 		"\n"
 		"Example: sudo %s http-server --port 80   # then: curl http://192.0.2.2/\n",
@@ -87,7 +87,6 @@ static bool parse_num(const char *s, unsigned long long max, unsigned long long 
 struct server {
 	struct hk_cli *cli;
 	struct http_server http;
-	struct http_dth_opts dth;
 	int lfd;
 	struct srv_conn **conns;
 	size_t n, max;
@@ -132,8 +131,6 @@ static bool accept_all(struct server *sv, hk_time_t now)
 		 * hold the last small segment back (Nagle) */
 		int one = 1;
 		hk_setsockopt(s, fd, HK_TCP_NODELAY, &one, sizeof(one));
-		if (http_dth_wanted(&sv->dth))
-			http_dth_configure(s, fd, &sv->dth);
 		sc->deadline = now; /* run it this turn */
 		sv->conns[sv->n++] = sc;
 	}
@@ -161,6 +158,7 @@ static bool serve_turn(struct server *sv, hk_time_t now, hk_time_t *next_out)
 	/* walk backwards: conn_close moves the last entry into slot i */
 	for (size_t i = sv->n; i-- > 0;) {
 		struct srv_conn *sc = sv->conns[i];
+		hk_dth_cli_report(s, sc->fd); /* RFC 9401: "DTH from ADDR:PORT ..." */
 		if (sv->pfds[i].revents || sc->deadline <= now) {
 			uint64_t before = http_conn_activity(sc->hc);
 			sc->deadline = http_conn_run(sc->hc, now);
@@ -207,7 +205,6 @@ int hk_cmd_http_server(struct hk_cli *cli, int argc, char **argv)
 		{"rcvbuf", required_argument, NULL, 'R'},
 		{"quiet", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},
-		HTTP_DTH_LONG_OPTIONS,
 		{NULL, 0, NULL, 0},
 	};
 	struct http_server_config cfg;
@@ -216,10 +213,12 @@ int hk_cmd_http_server(struct hk_cli *cli, int argc, char **argv)
 	unsigned long long port = 80, max_conns = 2048, v;
 	unsigned long long sndbuf = 64 * 1024, rcvbuf = 32 * 1024;
 	struct server sv = {.cli = cli, .lfd = -1};
+	struct hk_dth_cli dthc;
+	argc = hk_dth_cli_parse(argc, argv, &dthc, cli->prog); /* --dth, --dth-auto, ... */
+	if (argc < 0)
+		return 2;
 	int c;
 	while ((c = getopt_long(argc, argv, "p:b:d:qh", opts, NULL)) != -1) {
-		if (http_dth_option(&sv.dth, c, optarg))
-			continue;
 		switch (c) {
 		case 'p':
 			if (!parse_num(optarg, 65535, &port) || port == 0) {
@@ -341,9 +340,7 @@ int hk_cmd_http_server(struct hk_cli *cli, int argc, char **argv)
 		rc = 1;
 		goto out_stack;
 	}
-	if (http_dth_wanted(&sv.dth) && http_dth_configure(s, sv.lfd, &sv.dth) == -ENOTSUP)
-		fprintf(stderr, "%s http-server: warning: --dth/--dth-auto are not wired to the stack yet\n",
-			cli->prog);
+	hk_dth_cli_apply(s, sv.lfd, &dthc); /* RFC 9401; accepted sockets inherit it */
 	char ip[16];
 	fprintf(stderr, "%s http-server: listening on %s:%llu (%s); Ctrl-C to stop\n", cli->prog,
 		hk_ip4_str(hk_stack_addr(s), ip), port, cfg.dir ? sv.http.root : "fixed body");

@@ -1,8 +1,7 @@
 /* hokuto nc — netcat over hokuto's own TCP: copy stdin to the connection
  * and the connection to stdout. At stdin EOF the sending half is closed
  * (FIN) and nc keeps reading until the peer closes. Exit 0 on a clean
- * close; 1 with a message on refusal, reset or timeout; 2 on usage errors.
- * When the peer closes first, stdin still goes out until its end (half close). */
+ * close; 1 with a message on refusal, reset or timeout; 2 on usage errors. */
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
@@ -13,13 +12,15 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "dth_opts.h"
 #include "hokuto/socket.h"
 
 int hk_cmd_nc(struct hk_cli *cli, int argc, char **argv);
 
 #define NC_BUF 65536
 #define NC_WRITE_MAX 4096   /* PIPE_BUF: a write after POLLOUT never blocks */
-#define NC_LINGER HK_SEC(3) /* how long to wait for our FIN to be acknowledged */
+#define NC_LINGER HK_SEC(3) /* after Ctrl-C: how long to wait for our FIN */
+#define NC_DRAIN HK_SEC(300) /* at most this long for queued data to be acknowledged */
 
 struct nc {
 	struct hk_cli *cli;
@@ -30,6 +31,7 @@ struct nc {
 	uint8_t out[NC_BUF];    /* connection -> stdout */
 	size_t out_len, out_off;
 	bool net_eof, stdout_gone;
+	struct hk_dth_cli dth;  /* RFC 9401 options */
 };
 
 static void nc_usage(FILE *out, const char *prog)
@@ -45,6 +47,7 @@ static void nc_usage(FILE *out, const char *prog)
 		"\n"
 		"  -l           listen for one connection instead of connecting\n"
 		"  -w SECONDS   give up connecting after SECONDS (default: TCP's own limit)\n"
+		HK_DTH_CLI_USAGE
 		"  -h, --help   this help\n"
 		"\n"
 		"Exit status: 0 on a clean close, 1 when the connection was refused, reset\n"
@@ -170,17 +173,32 @@ static int wait_accepted(struct nc *n, int lfd)
 	}
 }
 
-/* After our FIN: give the stack a moment to get it acknowledged. */
-static void linger(struct nc *n)
+/* After our FIN: wait until everything we sent, FIN included, is
+ * acknowledged, so no queued byte is lost when the stack goes away. Returns
+ * 0, or a positive errno when the connection failed or `limit` passed. */
+static int linger(struct nc *n, hk_time_t limit)
 {
 	struct hk_stack *s = n->cli->stack;
-	hk_time_t end = hk_clock_now() + NC_LINGER;
-	while (!hk_cli_stop && hk_clock_now() < end) {
+	/* Hokuto-Shinken: our FIN waits out the half-zombie period (RFC 9401 3.3). */
+	hk_time_t end = hk_clock_now() + limit + (n->dth.shinken ? HK_MSEC(HK_TCP_HOKUTO_ZOMBIE_MS_DEFAULT) : 0);
+	for (;;) {
+		hk_dth_cli_report(s, n->fd);
 		struct hk_tcp_info info;
 		size_t len = sizeof(info);
-		if (hk_getsockopt(s, n->fd, HK_TCP_INFO, &info, &len) < 0 || info.state == HK_TCP_CLOSED ||
-		    info.state == HK_TCP_TIME_WAIT || info.state == HK_TCP_FIN_WAIT_2)
-			break;
+		if (hk_getsockopt(s, n->fd, HK_TCP_INFO, &info, &len) < 0)
+			return 0;
+		if (info.state == HK_TCP_TIME_WAIT || info.state == HK_TCP_FIN_WAIT_2)
+			return 0;
+		if (info.state == HK_TCP_CLOSED) {
+			int err = 0;
+			len = sizeof(err);
+			hk_getsockopt(s, n->fd, HK_SO_ERROR, &err, &len);
+			return err;
+		}
+		if (hk_cli_stop)
+			return EINTR;
+		if (hk_clock_now() >= end)
+			return ETIMEDOUT;
 		hk_cli_step(n->cli, end);
 	}
 }
@@ -190,9 +208,10 @@ static int copy(struct nc *n)
 {
 	struct hk_stack *s = n->cli->stack;
 	for (;;) {
+		hk_dth_cli_report(s, n->fd); /* RFC 9401: "DTH from ADDR:PORT ..." */
 		if (hk_cli_stop) {
 			hk_shutdown(s, n->fd, HK_SHUT_WR);
-			linger(n);
+			linger(n, NC_LINGER);
 			return 130;
 		}
 		if (!n->net_eof && n->out_len == 0) {
@@ -211,6 +230,8 @@ static int copy(struct nc *n)
 			if (r == -EAGAIN)
 				break;
 			if (r < 0) {
+				if (r == -EPIPE && n->net_eof)
+					break; /* the peer is gone; what is left cannot go */
 				return fail(n, (int)-r);
 			}
 			n->in_off += (size_t)r;
@@ -221,11 +242,11 @@ static int copy(struct nc *n)
 			hk_shutdown(s, n->fd, HK_SHUT_WR);
 			n->shut = true;
 		}
+		/* The peer's FIN only closes its sending half (RFC 9293 3.6,
+		 * half-close): the rest of stdin still goes out, then our FIN. */
 		if (n->net_eof && n->out_len == 0 && n->shut) {
-			/* both halves closed: wait for our FIN's ACK, done. (A peer
-			 * that closes first only half-closes: stdin keeps flowing.) */
-			linger(n);
-			return 0;
+			int err = linger(n, NC_DRAIN);
+			return err ? fail(n, err) : 0;
 		}
 		struct pollfd ex[2];
 		int ne = 0, in_at = -1, out_at = -1;
@@ -271,6 +292,10 @@ int hk_cmd_nc(struct hk_cli *cli, int argc, char **argv)
 	};
 	bool listen_mode = false;
 	hk_time_t wait = HK_TIME_NEVER;
+	struct hk_dth_cli dth;
+	argc = hk_dth_cli_parse(argc, argv, &dth, cli->prog); /* --dth, --dth-auto, ... */
+	if (argc < 0)
+		return 2;
 	int c;
 	while ((c = getopt_long(argc, argv, "lw:h", opts, NULL)) != -1) {
 		switch (c) {
@@ -319,13 +344,14 @@ int hk_cmd_nc(struct hk_cli *cli, int argc, char **argv)
 	}
 	n->cli = cli;
 	n->fd = -1;
+	n->dth = dth;
 	int rc = hk_cli_open_stack(cli);
 	if (rc)
 		goto out;
 	struct hk_stack *s = cli->stack;
 	if (listen_mode) {
 		int lfd = hk_socket(s, HK_SOCK_STREAM);
-		if (lfd < 0 || apply_cc(cli, lfd) < 0) {
+		if (lfd < 0 || apply_cc(cli, lfd) < 0 || hk_dth_cli_apply(s, lfd, &n->dth) < 0) {
 			rc = 2;
 			goto out;
 		}
@@ -349,7 +375,7 @@ int hk_cmd_nc(struct hk_cli *cli, int argc, char **argv)
 		}
 	} else {
 		n->fd = hk_socket(s, HK_SOCK_STREAM);
-		if (n->fd < 0 || apply_cc(cli, n->fd) < 0) {
+		if (n->fd < 0 || apply_cc(cli, n->fd) < 0 || hk_dth_cli_apply(s, n->fd, &n->dth) < 0) {
 			rc = 2;
 			goto out;
 		}
@@ -368,6 +394,7 @@ int hk_cmd_nc(struct hk_cli *cli, int argc, char **argv)
 out:
 	if (n->fd >= 0 && cli->stack)
 		hk_close(cli->stack, n->fd);
+	hk_dth_cli_free(&n->dth);
 	free(n);
 	return rc;
 }

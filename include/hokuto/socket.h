@@ -44,7 +44,8 @@ struct hk_sockaddr {
 #define HK_SHUT_WR 1
 #define HK_SHUT_RDWR 2
 
-/* Socket options (hk_setsockopt / hk_getsockopt). Integer options take an int. */
+/* Socket options (hk_setsockopt / hk_getsockopt). Integer options take an int.
+ * 0x0900..0x09ff are the RFC 9401 options of hokuto/dth_socket.h. */
 enum hk_sockopt {
 	HK_TCP_NODELAY = 1,       /* int: disable Nagle (RFC 9293 MUST-17) */
 	HK_SO_KEEPALIVE,          /* int: keep-alives on/off (default off, MUST-24/25) */
@@ -106,6 +107,7 @@ struct hk_tcp_info {
 #define HK_POLLHUP 0x010
 #define HK_POLLNVAL 0x020
 #define HK_POLLRDHUP 0x2000
+/* 0x1000 is HK_POLLDTH (hokuto/dth_socket.h, RFC 9401 events) */
 
 struct hk_pollfd {
 	int fd;

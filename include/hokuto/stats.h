@@ -145,7 +145,26 @@
 
 #define HK_STATS_DTH(X)                                                      \
 	X(dth_rx, "dth: segments received with the Death flag")             \
-	X(dth_tx, "dth: segments sent with the Death flag")
+	X(dth_tx, "dth: segments sent with the Death flag")                 \
+	X(dth_rx_on_fin_ignored, "dth: Death flag on a FIN, ignored (RFC 9401 3.3)") \
+	X(dth_rx_already_dead, "dth: Death flag on a FIN, Hokuto-Shinken: peer already dead") \
+	X(dth_zombies, "dth: half-zombie periods started (Hokuto-Shinken)")  \
+	X(dth_rx_handshake, "dth: Death flag on a received SYN (NOT RECOMMENDED)") \
+	X(dth_rx_dup, "dth: retransmitted DTH data, not reported again")    \
+	X(dth_rx_events_dropped, "dth: socket event queue full, oldest event dropped") \
+	X(dth_rx_ranges_merged, "dth: received-range set full, two ranges joined") \
+	X(evil_rx, "rfc3514: TCP segments received with the evil bit")      \
+	X(dth_rx_with_evil, "dth: segments with both the Death flag and the evil bit") \
+	X(dth_tx_refused, "dth: sends refused by an RFC 9401 3.3 rule (EPROTO)") \
+	X(dth_tx_fin_split, "dth: FIN not piggybacked on a DTH segment (RFC 9401 3.3)") \
+	X(dth_tx_bare_acks, "dth: pure ACKs sent with the Death flag")      \
+	X(dth_tx_bare_deferred, "dth: pure DTH ACK deferred (no duplicate-ACK runs)") \
+	X(dth_tx_auto_lines, "dth: death-flag lines found in sent data (auto)") \
+	X(dth_tx_trouble, "dth: data marked because of memory trouble (RFC 9401 3.2)") \
+	X(dth_tx_ranges_merged, "dth: marked-range set full, two ranges joined") \
+	X(dth_tx_handshake, "dth: SYN sent with the Death flag (tease)")    \
+	X(dth_tx_on_fin, "dth: FIN sent with the Death flag (tease)")       \
+	X(dth_tx_with_urg, "dth: URG segment sent with the Death flag (tease)")
 
 #define HK_STATS_ALL(X)                                                      \
 	HK_STATS_CORE(X)                                                    \

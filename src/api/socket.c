@@ -269,6 +269,7 @@ static short events_of(const struct hk_tcp_conn *c)
 		ev |= HK_POLLRDHUP;
 	if (tcp_has(c, TF_URG_VALID))
 		ev |= HK_POLLPRI; /* MUST-32 */
+	ev |= tcp_dth_poll(c); /* RFC 9401: HK_POLLDTH */
 	return ev;
 }
 

@@ -60,6 +60,8 @@ int hk_setsockopt(struct hk_stack *s, int fd, int opt, const void *val, size_t l
 	struct hk_tcp_conn *c = get(s, fd);
 	if (!c)
 		return -EBADF;
+	if (tcp_dth_is_opt(opt))
+		return tcp_dth_setsockopt(s, c, opt, val, len); /* RFC 9401 */
 	if (opt == HK_TCP_CONGESTION) {
 		char name[16];
 		if (!val || len == 0)
@@ -157,6 +159,8 @@ int hk_getsockopt(struct hk_stack *s, int fd, int opt, void *val, size_t *len)
 		return -EBADF;
 	if (!val || !len)
 		return -EINVAL;
+	if (tcp_dth_is_opt(opt))
+		return tcp_dth_getsockopt(s, c, opt, val, len); /* RFC 9401 */
 	switch (opt) {
 	case HK_TCP_NODELAY:
 		return put_int(val, len, tcp_has(c, TF_NODELAY));
@@ -203,8 +207,6 @@ int hk_getsockopt(struct hk_stack *s, int fd, int opt, void *val, size_t *len)
 		return put_int(val, len, !tcp_has(c, TF_NO_TLP));
 	case HK_TCP_ECN:
 		return put_int(val, len, c->ecn_mode);
-	case HK_TCP_DTH_RECV:
-		return put_int(val, len, (int)c->dth_recv);
 	case HK_TCP_CONGESTION: {
 		const char *name = c->cc.ops ? c->cc.ops->name : "";
 		size_t n = strlen(name) + 1;

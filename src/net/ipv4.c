@@ -128,8 +128,10 @@ static void input(struct hk_stack *s, struct hk_iface *ifc, struct hk_pbuf *pb, 
 	hk_pbuf_trim(pb, h.total_len);
 	/* RFC 1122 3.2.1.3: discard a source that is not a single host, and
 	 * one that claims to be us (spoofed, or our own echo). */
-	if (hk_ipv4_is_martian_src(h.src) || hk_ipv4_is_bcast(ifc, h.src) ||
-	    (!looped && hk_ipv4_is_local(s, h.src))) {
+	bool shared = hk_ipv4_iface_shared(ifc); /* rawip: the host uses our address too */
+	bool host_lo = shared && (h.src >> 24) == 127 && (ifc->addr >> 24) == 127;
+	if ((hk_ipv4_is_martian_src(h.src) && !host_lo) || hk_ipv4_is_bcast(ifc, h.src) ||
+	    (!looped && !shared && hk_ipv4_is_local(s, h.src))) {
 		HK_STAT_INC(s, ip_rx_bad_source);
 		goto drop;
 	}

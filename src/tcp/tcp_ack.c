@@ -25,15 +25,6 @@ static void rtt_sample(struct hk_stack *s, struct hk_tcp_conn *c, const struct h
 	}
 }
 
-static void prune_dth(struct hk_tcp_conn *c)
-{
-	unsigned j = 0;
-	for (unsigned i = 0; i < c->n_dth; i++)
-		if (hk_seq_gt(c->dth[i].end, c->snd_una))
-			c->dth[j++] = c->dth[i];
-	c->n_dth = (uint8_t)j;
-}
-
 /* RFC 6582 3.2 step 5 / RFC 5681 3.2 step 3: retransmit the first
  * unacknowledged segment. */
 static void retransmit_first(struct hk_stack *s, struct hk_tcp_conn *c)
@@ -99,7 +90,7 @@ uint32_t tcp_ack_process(struct hk_stack *s, struct hk_tcp_conn *c, const struct
 		if (hk_seq_lt(c->snd_nxt, ack))
 			c->snd_nxt = ack;
 		c->bytes_acked += data;
-		prune_dth(c);
+		tcp_dth_acked(c); /* RFC 9401 marks below SND.UNA go */
 		if (tcp_has(c, TF_SND_URG) && hk_seq_leq(c->snd_up, ack))
 			c->flags &= ~TF_SND_URG;
 		hk_sack_ack(&c->sack, ack);

@@ -86,13 +86,6 @@ static void syn_sent(struct hk_stack *s, struct hk_tcp_conn *c, const struct hk_
 	}
 }
 
-static void mark_dth(struct hk_tcp_conn *c, uint32_t start, uint32_t end)
-{
-	if (c->rcv_dth_start == c->rcv_dth_end || hk_seq_lt(c->rcv_dth_end, c->rcv_read_seq))
-		c->rcv_dth_start = start;
-	c->rcv_dth_end = end;
-}
-
 /* 3.10.7.4 seventh: segment text, into the receive ring; out-of-order
  * data is written ahead and remembered in tcp_asm (SHLD-31). */
 static void receive_text(struct hk_stack *s, struct hk_tcp_conn *c, const struct hk_tcp_hdr *h,
@@ -125,8 +118,6 @@ static void receive_text(struct hk_stack *s, struct hk_tcp_conn *c, const struct
 		c->rcv_nxt += more;
 	}
 	c->bytes_received += n + more;
-	if (h->dth && !(h->flags & HK_TCP_FIN))
-		mark_dth(c, seq, seq + n);
 	if (h->flags & HK_TCP_PSH)
 		c->rcv_psh_seq = c->rcv_nxt;
 	if (tcp_has(c, TF_RD_SHUT)) {
@@ -153,6 +144,7 @@ static void receive_fin(struct hk_stack *s, struct hk_tcp_conn *c)
 	c->flags |= TF_RCVD_FIN;
 	c->rcv_nxt += 1;
 	ack_soon(s, c);
+	tcp_dth_fin_in(s, c); /* RFC 9401 3.3: Hokuto-Shinken */
 	switch (c->state) {
 	case HK_TCP_SYN_RECEIVED:
 	case HK_TCP_ESTABLISHED:
@@ -292,8 +284,9 @@ static void other_states(struct hk_stack *s, struct hk_tcp_conn *c, const struct
 		 * at RCV.NXT still count (its text is dropped below) */
 		if (!(wnd == 0 && seq == c->rcv_nxt)) {
 			if (!(fl & HK_TCP_RST)) {
-				if (seg_len > 0 && hk_seq_leq(seq + seg_len, c->rcv_nxt))
-					HK_STAT_INC(s, tcp_rx_dup_data); /* all of it was had before */
+				/* wholly below RCV.NXT: a duplicate of data we hold */
+				if (h->payload_len > 0 && hk_seq_leq(seq + seg_len, c->rcv_nxt))
+					HK_STAT_INC(s, tcp_rx_dup_data);
 				else
 					HK_STAT_INC(s, tcp_rx_not_acceptable);
 				ack_soon(s, c);
@@ -392,13 +385,8 @@ static void other_states(struct hk_stack *s, struct hk_tcp_conn *c, const struct
 			c->flags |= TF_URG_VALID;
 		}
 	}
-	if (h->dth) {
-		if (!(fl & HK_TCP_FIN)) { /* RFC 9401 3.3: ignored on a FIN */
-			c->dth_recv++;
-			if (h->payload_len == 0)
-				c->flags |= TF_RCV_DTH;
-		}
-	}
+	if (h->dth)
+		tcp_dth_rx(s, c, h); /* RFC 9401: tell the application */
 	/* trim what was received before and what does not fit */
 	const uint8_t *data = h->payload;
 	uint32_t dlen = (uint32_t)h->payload_len;
@@ -490,6 +478,7 @@ void tcp_segment_arrives(struct hk_stack *s, const struct hk_ip_rx *ip, struct h
 			tcp_closed_input(s, ip, h); /* 3.10.7.1 */
 		return;
 	}
+	tcp_dth_arrive(s, c, ip, h); /* RFC 9401 / RFC 3514 */
 	if (c->state == HK_TCP_SYN_SENT) {
 		syn_sent(s, c, h);
 		return;

@@ -10,6 +10,7 @@
 #include "tcp/tcp.h"
 #include "tcp/tcp_asm.h"
 #include "tcp/tcp_cc.h"
+#include "tcp/tcp_dth.h"
 #include "tcp/tcp_isn.h"
 #include "tcp/tcp_ring.h"
 #include "tcp/tcp_rtt.h"
@@ -20,7 +21,6 @@
 #define HK_TCP_MIN_MSS 64               /* smallest send MSS we honour */
 #define HK_TCP_MAX_WSCALE 14            /* RFC 7323 2.3 */
 #define HK_TCP_CHALLENGE_PER_SEC 10     /* RFC 5961 7: challenge ACKs per connection per second */
-#define HK_TCP_MAX_DTH_RANGES 4
 #define HK_TCP_MAX_BACKLOG 4096
 #define HK_TCP_KEEPIDLE_DEFAULT HK_SEC(7200) /* RFC 9293 MUST-28: at least two hours */
 #define HK_TCP_KEEPINTVL_DEFAULT HK_SEC(75)
@@ -74,10 +74,6 @@ enum {
 #define HK_TCP_ECN_ON 1             /* request in our SYN and accept */
 #define HK_TCP_ECN_PASSIVE 2        /* accept when the peer asks (default, as Linux) */
 
-struct hk_tcp_dth_range {
-	uint32_t start, end;
-};
-
 struct hk_tcp_conn {
 	struct hk_stack *s;
 	/* table linkage */
@@ -112,7 +108,6 @@ struct hk_tcp_conn {
 	uint32_t ooo_fin_seq;
 	uint32_t rcv_read_seq;             /* seq of the next byte the app reads */
 	uint32_t rcv_psh_seq;              /* a PSH segment ended before this seq */
-	uint32_t rcv_dth_start, rcv_dth_end;
 
 	/* options */
 	uint16_t peer_mss;                 /* MSS option received (536 when none) */
@@ -128,8 +123,6 @@ struct hk_tcp_conn {
 	struct hk_ring sndbuf, rcvbuf;
 	uint32_t sndbuf_size, rcvbuf_size;
 	struct hk_asm asmb;
-	struct hk_tcp_dth_range dth[HK_TCP_MAX_DTH_RANGES];
-	uint8_t n_dth;
 
 	/* timers */
 	struct hk_timer t_rexmt;           /* SYN/data/FIN retransmission, or persist */
@@ -165,7 +158,8 @@ struct hk_tcp_conn {
 
 	/* statistics for hk_tcp_info */
 	uint64_t total_retrans, bytes_sent, bytes_acked, bytes_received;
-	uint32_t dth_recv;
+
+	struct hk_tcp_dth_conn dth;        /* RFC 9401 (tcp_dth.h) */
 };
 
 struct hk_tcp_state {
@@ -183,6 +177,7 @@ struct hk_tcp_state {
 	struct hk_tcp_conn **fds;
 	int n_fds;
 	uint8_t rx_tos;                    /* TOS byte of the segment being processed */
+	struct hk_tcp_dth_stack dth;       /* RFC 9401 (tcp_dth.h) */
 };
 
 static inline struct hk_tcp_state *tcp_st(const struct hk_stack *s) { return s->tcp; }
@@ -262,7 +257,6 @@ uint32_t tcp_rcv_window(struct hk_tcp_conn *c);
 uint32_t tcp_rcv_space(const struct hk_tcp_conn *c);
 /* After the application read: send a window update if it opened enough (MUST-39). */
 void tcp_window_update(struct hk_stack *s, struct hk_tcp_conn *c);
-bool tcp_dth_covers(const struct hk_tcp_conn *c, uint32_t seq, uint32_t len);
 
 /* tcp_timer.c */
 void tcp_timers_init(struct hk_tcp_conn *c);

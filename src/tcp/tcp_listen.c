@@ -34,6 +34,7 @@ static void inherit(struct hk_tcp_conn *c, const struct hk_tcp_conn *l)
 	c->max_retries = l->max_retries;
 	c->max_syn_retries = l->max_syn_retries;
 	c->ecn_mode = l->ecn_mode;
+	tcp_dth_inherit(c, l);
 }
 
 static void send_cookie(struct hk_stack *s, struct hk_tcp_conn *l, const struct hk_ip_rx *ip,

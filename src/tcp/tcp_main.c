@@ -38,6 +38,7 @@ void hk_tcp_fini(struct hk_stack *s)
 		ts->all->pending = false;
 		tcp_conn_destroy(s, ts->all);
 	}
+	tcp_dth_fini(s);
 	free(ts->hash);
 	free(ts->fds);
 	free(ts);
@@ -83,8 +84,7 @@ void hk_tcp_input(struct hk_stack *s, const struct hk_ip_rx *ip, struct hk_pbuf 
 		HK_STAT_INC(s, tcp_rx_bad_addr);
 		goto drop;
 	}
-	if (h.dth)
-		HK_STAT_INC(s, dth_rx);
+	tcp_dth_input(s, ip, &h); /* RFC 9401 / RFC 3514 counters */
 	tcp_segment_arrives(s, ip, &h);
 drop:
 	hk_pbuf_free(pb);

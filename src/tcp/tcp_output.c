@@ -61,14 +61,6 @@ void tcp_window_update(struct hk_stack *s, struct hk_tcp_conn *c)
 	}
 }
 
-bool tcp_dth_covers(const struct hk_tcp_conn *c, uint32_t seq, uint32_t len)
-{
-	for (unsigned i = 0; i < c->n_dth; i++)
-		if (hk_seq_lt(seq, c->dth[i].end) && hk_seq_gt(seq + len, c->dth[i].start))
-			return true;
-	return false;
-}
-
 static void add_ts(struct hk_tcp_conn *c, struct hk_tcp_opts *o)
 {
 	if (!tcp_has(c, TF_TS_OK))
@@ -138,7 +130,7 @@ static int xmit(struct hk_stack *s, struct hk_tcp_conn *c, const struct seg *g)
 		tx.tos = (uint8_t)((c->tos & ~3u) | (g->ect ? 2u : 0u));
 	HK_STAT_INC(s, tcp_tx_segments);
 	if (g->dth)
-		HK_STAT_INC(s, dth_tx);
+		tcp_dth_sent(s, c, &h, g->len); /* RFC 9401 */
 	if (g->flags & HK_TCP_RST)
 		HK_STAT_INC(s, tcp_tx_rst);
 	int rc = hk_ipv4_output(s, &tx, pb);
@@ -180,18 +172,17 @@ uint32_t tcp_send_seq(struct hk_stack *s, struct hk_tcp_conn *c, uint32_t seq, u
 	uint32_t len = 0;
 	if (hk_seq_lt(seq, data_end))
 		len = tcp_min(tcp_min(data_end - seq, maxlen), room);
+	len = tcp_dth_clip(c, seq, len); /* RFC 9401 3.3: marked bytes never in a URG segment */
 	bool fin = tcp_has(c, TF_FIN_QUEUED) && seq + len == data_end &&
 		   (new_data || tcp_has(c, TF_FIN_SENT));
-	g.dth = len > 0 && tcp_dth_covers(c, seq, len);
 	if (tcp_has(c, TF_SND_URG) && hk_seq_gt(c->snd_up, seq)) {
 		/* MUST-62: the pointer is the offset of the first non-urgent octet */
 		uint32_t up = c->snd_up - seq;
 		g.flags |= HK_TCP_URG;
 		g.urg = (uint16_t)(up > 65535 ? 65535 : up);
-		g.dth = false; /* RFC 9401 3.3: not together with URG */
 	}
-	if (g.dth)
-		fin = false; /* RFC 9401 3.3: DTH is not piggybacked on a FIN */
+	/* RFC 9401: the Death flag (not on a FIN, not with URG: tcp_dth.c) */
+	g.dth = tcp_dth_segment(s, c, seq, len, &fin, (g.flags & HK_TCP_URG) != 0);
 	if (len == 0 && !fin)
 		return 0;
 	if (fin)
@@ -270,6 +261,7 @@ int tcp_send_syn(struct hk_stack *s, struct hk_tcp_conn *c)
 		g.ack = c->rcv_nxt;
 	}
 	g.flags |= HK_TCP_SYN;
+	g.dth = tcp_dth_syn(s, c); /* RFC 9401 3.3: only when teasing */
 	g.seq = c->iss;
 	/* RFC 7323 2.2: the window of a SYN is never scaled */
 	uint32_t w = tcp_min(tcp_rcv_space(c), 65535);
@@ -297,10 +289,7 @@ void tcp_send_ack(struct hk_stack *s, struct hk_tcp_conn *c)
 	 * carries the next new sequence number so the peer finds it
 	 * acceptable (the BSD rule) */
 	g.seq = c->snd_max;
-	if (tcp_has(c, TF_DTH_ACK)) {
-		g.dth = true;
-		c->flags &= ~TF_DTH_ACK;
-	}
+	g.dth = tcp_dth_bare_ack(s, c, g.ack); /* RFC 9401: at most one in a row */
 	xmit(s, c, &g);
 }
 
@@ -423,6 +412,8 @@ static void output_data(struct hk_stack *s, struct hk_tcp_conn *c)
 			len = (uint32_t)usable;
 		if (len > c->eff_mss)
 			len = c->eff_mss;
+		if (tcp_dth_clip(c, c->snd_nxt, len) < len)
+			len = avail = tcp_dth_clip(c, c->snd_nxt, len); /* RFC 9401 3.3: URG ends here */
 		bool retransmission = hk_seq_lt(c->snd_nxt, c->snd_max);
 		if (avail > 0 && len == 0)
 			return; /* window closed: the persist timer takes over */
@@ -480,7 +471,7 @@ void tcp_output(struct hk_stack *s, struct hk_tcp_conn *c)
 	/* data waiting, nothing in flight and no timer: probe/override later */
 	bool unsent = !tcp_has(c, TF_FIN_ACKED) &&
 		      (hk_seq_lt(c->snd_nxt, tcp_data_end(c)) ||
-		       (tcp_has(c, TF_FIN_QUEUED) && !tcp_has(c, TF_FIN_SENT)));
+		       (tcp_has(c, TF_FIN_QUEUED) && !tcp_has(c, TF_FIN_SENT) && !tcp_dth_fin_held(c)));
 	if (unsent && c->snd_max == c->snd_una && !hk_timer_armed(&c->t_rexmt))
 		tcp_persist_arm(s, c);
 }

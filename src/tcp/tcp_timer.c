@@ -19,6 +19,7 @@ void tcp_timers_init(struct hk_tcp_conn *c)
 	hk_timer_init(&c->t_delack, delack_fire);
 	hk_timer_init(&c->t_keep, keep_fire);
 	hk_timer_init(&c->t_state, state_fire);
+	tcp_dth_init(c);
 }
 
 void tcp_timers_cancel(struct hk_stack *s, struct hk_tcp_conn *c)
@@ -27,6 +28,7 @@ void tcp_timers_cancel(struct hk_stack *s, struct hk_tcp_conn *c)
 	hk_timer_cancel(s, &c->t_delack);
 	hk_timer_cancel(s, &c->t_keep);
 	hk_timer_cancel(s, &c->t_state);
+	tcp_dth_cancel(s, c);
 	c->flags &= ~TF_PERSIST;
 }
 

@@ -86,21 +86,6 @@ int tcp_user_listen(struct hk_stack *s, struct hk_tcp_conn *c, int backlog)
 	return 0;
 }
 
-static void add_dth_range(struct hk_tcp_conn *c, uint32_t start, uint32_t end)
-{
-	if (c->n_dth && c->dth[c->n_dth - 1].end == start) {
-		c->dth[c->n_dth - 1].end = end;
-		return;
-	}
-	if (c->n_dth == HK_TCP_MAX_DTH_RANGES) {
-		c->dth[c->n_dth - 1].end = end; /* bounded: the last range grows */
-		return;
-	}
-	c->dth[c->n_dth].start = start;
-	c->dth[c->n_dth].end = end;
-	c->n_dth++;
-}
-
 /* SEND (3.9.1.2). Every SEND is pushed (MUST-60/61): nothing waits forever. */
 ssize_t tcp_user_send(struct hk_stack *s, struct hk_tcp_conn *c, const void *buf, size_t len, int flags)
 {
@@ -109,6 +94,9 @@ ssize_t tcp_user_send(struct hk_stack *s, struct hk_tcp_conn *c, const void *buf
 		c->err = 0;
 		return -e;
 	}
+	int drc = tcp_dth_send_check(s, c, len, flags); /* RFC 9401 3.3 refusals */
+	if (drc != 0)
+		return drc < 0 ? drc : 0;
 	switch (c->state) {
 	case HK_TCP_CLOSED:
 		return tcp_has(c, TF_WAS_CONNECTED) || c->err_final ? -EPIPE : -ENOTCONN;
@@ -125,21 +113,17 @@ ssize_t tcp_user_send(struct hk_stack *s, struct hk_tcp_conn *c, const void *buf
 	default:
 		return -EPIPE;
 	}
-	if (len == 0) {
-		if (flags & HK_MSG_DTH) {
-			c->flags |= TF_DTH_ACK; /* one pure ACK with the Death flag */
-			tcp_output(s, c);
-		}
-		return 0;
-	}
+	if (len == 0)
+		return tcp_dth_send_bare(s, c, flags); /* RFC 9401: one pure ACK with DTH */
 	uint32_t space = hk_ring_space(&c->sndbuf);
-	if (space == 0)
+	if (space == 0) {
+		tcp_dth_sndbuf_full(s, c); /* RFC 9401 3.2: resource trouble */
 		return -EAGAIN;
+	}
 	uint32_t want = len > space ? space : (uint32_t)len;
 	uint32_t start = tcp_data_end(c);
 	uint32_t n = hk_ring_write(&c->sndbuf, buf, want);
-	if (flags & HK_MSG_DTH)
-		add_dth_range(c, start, start + n);
+	tcp_dth_queued(s, c, buf, start, n, len, flags); /* RFC 9401 marks */
 	if (flags & HK_MSG_OOB) {
 		c->snd_up = start + n; /* MUST-62 */
 		c->flags |= TF_SND_URG;
@@ -170,12 +154,8 @@ ssize_t tcp_user_recv(struct hk_stack *s, struct hk_tcp_conn *c, void *buf, size
 			return 0;
 		if (c->state == HK_TCP_CLOSED)
 			return tcp_has(c, TF_WAS_CONNECTED) ? 0 : -ENOTCONN;
-		if (tcp_has(c, TF_RCV_DTH) && out_flags) {
-			/* a DTH pure ACK with no data behind it: still worth telling */
-			if (!(flags & HK_MSG_PEEK))
-				c->flags &= ~TF_RCV_DTH;
-			*out_flags = HK_MSG_DTH_SEEN;
-		}
+		if (out_flags) /* a DTH pure ACK with no data behind it: still worth telling */
+			*out_flags = tcp_dth_recv_flags(c, c->rcv_read_seq, c->rcv_read_seq, flags & HK_MSG_PEEK);
 		return -EAGAIN;
 	}
 	uint32_t n = len < avail ? (uint32_t)len : avail;
@@ -187,14 +167,7 @@ ssize_t tcp_user_recv(struct hk_stack *s, struct hk_tcp_conn *c, void *buf, size
 	uint32_t end = start + n;
 	if (tcp_has(c, TF_URG_VALID) && hk_seq_lt(start, c->rcv_up))
 		out |= HK_MSG_URG;
-	if (c->rcv_dth_start != c->rcv_dth_end && hk_seq_lt(start, c->rcv_dth_end) &&
-	    hk_seq_gt(end, c->rcv_dth_start))
-		out |= HK_MSG_DTH_SEEN;
-	if (tcp_has(c, TF_RCV_DTH)) {
-		out |= HK_MSG_DTH_SEEN;
-		if (!(flags & HK_MSG_PEEK))
-			c->flags &= ~TF_RCV_DTH;
-	}
+	out |= tcp_dth_recv_flags(c, start, end, flags & HK_MSG_PEEK); /* RFC 9401 */
 	if (hk_seq_lt(start, c->rcv_psh_seq) && hk_seq_leq(c->rcv_psh_seq, end))
 		out |= HK_MSG_PSH;
 	if (out_flags)
