@@ -6,10 +6,20 @@ hokuto runs on a packet device in seed 002's lab (veth_lab), or on a tap
 device inside a namespace (tap_lab) where the test says so.
 """
 import json
+import os
+import subprocess
 
 import pytest
 
-from conftest import run_hokuto, tshark_lines, wait_reachable
+from conftest import run_hokuto, tshark_lines, wait_for, wait_reachable
+
+# hokuto nc stops copying stdin once the peer has sent its FIN, and exits 0
+# with the rest of stdin never sent (apps/cmd_nc.c copy(): "the peer
+# closed: we stop too"). Contract: stdin goes to the connection until its
+# EOF; a half-close by the peer only ends the other direction.
+NC_HALF_CLOSE_BUG = pytest.mark.xfail(
+    reason="hokuto nc drops unsent stdin and exits 0 when the peer half-closes first "
+           "(apps/cmd_nc.c copy(): net_eof ends the loop before stdin EOF)", strict=True)
 
 CLOSED_PORT = 5999
 
@@ -206,3 +216,35 @@ def test_curl_to_hokuto_nc_listener(kind, request, hokuto_io, tmp_path):
     assert req.endswith(b"\r\n\r\n"), req
     st = h.stats()
     assert st.get("tcp_conn_passive", 0) == 1 and st.get("tcp_tx_rst", 0) == 0, st
+
+
+@NC_HALF_CLOSE_BUG
+def test_nc_keeps_sending_after_peer_half_close(veth_lab, hokuto_io, tmp_path):
+    """The peer sends a few bytes and its FIN at once; hokuto nc still
+    sends all of its stdin (1 MiB), then its FIN, and exits 0 (TCP
+    half-close, RFC 9293 3.6: CLOSE-WAIT may still send)."""
+    lab = veth_lab
+    data = os.urandom(1 << 20)
+    (tmp_path / "in.bin").write_bytes(data)
+    (tmp_path / "greeting").write_bytes(b"short\n")
+    got = tmp_path / "linux.out"
+    err = open(tmp_path / "socat.err", "w")
+    socat = lab.linux.popen(["socat", "-t", "60", "TCP-LISTEN:5002,bind=%s,reuseaddr" % lab.linux_ip,
+                             "OPEN:%s,rdonly!!CREATE:%s" % (tmp_path / "greeting", got)],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err)
+    try:
+        wait_for(lambda: ":5002 " in lab.linux.exec(["ss", "-Hltn"]).stdout, 5, what="socat to listen")
+        h = hokuto_io(lab.hk, lab.hokuto_args(), ["nc", lab.linux_ip, "5002"], name="nc",
+                      stdin=tmp_path / "in.bin")
+        rc = h.wait(timeout=60)
+        src = socat.wait(timeout=60)
+    finally:
+        if socat.poll() is None:
+            socat.kill()
+        socat.wait(timeout=5)
+        err.close()
+    assert h.stdout_bytes == b"short\n"
+    assert rc == 0 and src == 0, (rc, src, h.stderr, (tmp_path / "socat.err").read_text())
+    assert got.stat().st_size == len(data), "Linux got %d of %d bytes; hokuto nc exit %d" % (
+        got.stat().st_size, len(data), rc)
+    assert got.read_bytes() == data

@@ -633,6 +633,35 @@ def test_paws_old_timestamp_dropped(target, net):
     assert_counter(target, "tcp_rx_paws", want=1)
 
 
+def test_paws_reordered_segment_accepted(target, net):
+    """RFC 7323 4.3: TS.Recent is updated only from a segment at the left
+    edge (SEG.SEQ <= Last.ACK.sent). A segment beyond a hole, with a newer
+    TSval, must not update it; the segment that then fills the hole, with an
+    older TSval than that one but not older than TS.Recent, is accepted:
+    reordering alone never makes PAWS drop data."""
+    c = Conn(net, ECHO_PORT).connect()
+    assert c.ts_ok, "timestamps not negotiated:\n" + c.trace()
+    c.exchange(b"in order;")
+    now = c.tsval()
+    first, second = b"A" * 100, b"B" * 100
+    base = c.snd_nxt
+    # The later segment first, with the newer timestamp: it is out of order.
+    c.send(PSH | ACK, second, seq=seq_add(base, len(first)), opts=NOP + NOP + opt_ts(now + 100, c.ts_recent))
+    c.segments(0.3)  # a duplicate ACK (RFC 5681 4.2), nothing else
+    assert c.received == b"in order;", "out-of-order data delivered early:\n" + c.trace()
+    # Then the hole, with an older TSval than the segment beyond it.
+    c.send(PSH | ACK, first, seq=base, opts=NOP + NOP + opt_ts(now + 50, c.ts_recent))
+    c.snd_nxt = seq_add(base, len(first) + len(second))
+    # Our clock moves past both timestamps for the segments that follow.
+    c.ts_base = (c.ts_base + 200) & 0xFFFFFFFF
+    c.expect("ACK of both segments and their echo",
+             lambda s: seq_diff(s.ack, c.snd_nxt) >= 0 and len(c.received) >= 9 + 200, timeout=3.0)
+    assert c.received == b"in order;" + first + second
+    c.close()
+    assert_counter(target, "tcp_rx_paws", want=0)
+    assert_counter(target, "tcp_rx_ooo", at_least=1)
+
+
 def test_zero_window_probes_with_backoff(target, net):
     """RFC 9293 3.8.6.1 (MUST-35/36): while the peer's window is zero and
     there is data to send, probe it, with exponential backoff; resume when
