@@ -1,6 +1,8 @@
 /* hokuto nc — netcat over hokuto's own TCP: copy stdin to the connection
  * and the connection to stdout. At stdin EOF the sending half is closed
- * (FIN) and nc keeps reading until the peer closes. Exit 0 on a clean
+ * (FIN) and nc keeps reading until the peer closes. When the peer closes
+ * first, what stdin still delivers is sent (half-close); stdin that stays
+ * silent for NC_QUIET after that ends too. Exit 0 on a clean
  * close; 1 with a message on refusal, reset or timeout; 2 on usage errors. */
 #include <ctype.h>
 #include <errno.h>
@@ -20,6 +22,7 @@ int hk_cmd_nc(struct hk_cli *cli, int argc, char **argv);
 #define NC_BUF 65536
 #define NC_WRITE_MAX 4096   /* PIPE_BUF: a write after POLLOUT never blocks */
 #define NC_LINGER HK_SEC(3) /* after Ctrl-C: how long to wait for our FIN */
+#define NC_QUIET HK_SEC(1) /* after the peer's FIN: silent stdin ends too */
 #define NC_DRAIN HK_SEC(300) /* at most this long for queued data to be acknowledged */
 
 struct nc {
@@ -31,6 +34,7 @@ struct nc {
 	uint8_t out[NC_BUF];    /* connection -> stdout */
 	size_t out_len, out_off;
 	bool net_eof, stdout_gone;
+	hk_time_t in_active;     /* since when we wait on stdin, or the peer's FIN if later */
 	struct hk_dth_cli dth;  /* RFC 9401 options */
 };
 
@@ -43,6 +47,8 @@ static void nc_usage(FILE *out, const char *prog)
 		"Connects to HOST:PORT (or, with -l, waits for one connection on PORT)\n"
 		"over hokuto's TCP and copies stdin to it and it to stdout. At the end of\n"
 		"stdin the sending side is closed (FIN) and nc reads on until the peer closes.\n"
+		"When the peer closes first, nc still sends what stdin delivers (half-close)\n"
+		"and ends once stdin reaches its end or stays silent for a second.\n"
 		"HOST is an IPv4 address or a name from /etc/hosts.\n"
 		"\n"
 		"  -l           listen for one connection instead of connecting\n"
@@ -221,6 +227,7 @@ static int copy(struct nc *n)
 				n->out_off = 0;
 			} else if (r == 0) {
 				n->net_eof = true;
+				n->in_active = hk_clock_now();
 			} else if (r != -EAGAIN) {
 				return fail(n, (int)-r);
 			}
@@ -236,8 +243,18 @@ static int copy(struct nc *n)
 			}
 			n->in_off += (size_t)r;
 		}
-		if (n->in_off == n->in_len)
+		if (n->in_len > 0 && n->in_off == n->in_len) {
 			n->in_off = n->in_len = 0;
+			n->in_active = hk_clock_now(); /* stdin's silence counts from here */
+		}
+		/* The peer has closed its half and stdin has had nothing to say
+		 * for NC_QUIET: take that as the end of stdin too. */
+		hk_time_t until = HK_TIME_NEVER;
+		if (n->net_eof && !n->in_eof && n->in_len == 0) {
+			until = n->in_active + NC_QUIET;
+			if (hk_clock_now() >= until)
+				n->in_eof = true;
+		}
 		if (n->in_eof && n->in_len == 0 && !n->shut) {
 			hk_shutdown(s, n->fd, HK_SHUT_WR);
 			n->shut = true;
@@ -258,11 +275,13 @@ static int copy(struct nc *n)
 			out_at = ne;
 			ex[ne++] = (struct pollfd){ .fd = STDOUT_FILENO, .events = POLLOUT };
 		}
-		hk_cli_step_fds(n->cli, HK_TIME_NEVER, ex, ne);
+		hk_cli_step_fds(n->cli, until, ex, ne);
 		if (in_at >= 0 && (ex[in_at].revents & (POLLIN | POLLHUP | POLLERR))) {
 			ssize_t r = read(STDIN_FILENO, n->in, sizeof(n->in));
-			if (r > 0)
+			if (r > 0) {
 				n->in_len = (size_t)r;
+				n->in_active = hk_clock_now();
+			}
 			else if (r == 0 || (errno != EAGAIN && errno != EINTR))
 				n->in_eof = true;
 		}
