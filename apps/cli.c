@@ -5,12 +5,17 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/random.h>
+#include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "hokuto/dev_rawip.h"
 #include "hokuto/pcap.h"
 
 volatile sig_atomic_t hk_cli_stop;
@@ -21,8 +26,15 @@ static int wake_pipe[2] = {-1, -1};
 
 static void on_signal(int sig)
 {
-	(void)sig;
 	int saved = errno;
+	if (hk_cli_stop) {
+		/* a second signal: the main loop did not get to close the
+		 * device; remove rawip's iptables rules here and die of it */
+		hk_rawip_cleanup_all();
+		signal(sig, SIG_DFL);
+		raise(sig);
+		return;
+	}
 	hk_cli_stop = 1;
 	if (wake_pipe[1] >= 0) {
 		char c = 1;
@@ -40,8 +52,9 @@ static void install_signals(void)
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
-	/* A second Ctrl-C kills a program that is stuck. */
-	sa.sa_flags = SA_RESETHAND;
+	/* A second Ctrl-C kills a program that is stuck (on_signal cleans up
+	 * the rawip rules first). */
+	sa.sa_flags = 0;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
@@ -69,6 +82,34 @@ static uint64_t random_seed(void)
 static const char *ip_str(hk_ip4_t ip, char buf[16])
 {
 	return hk_ip4_str(ip, buf);
+}
+
+/* When a process attaches to a tap or tun, the kernel turns the carrier on
+ * and, a moment later in its link-watch worker, the transmit queue; what it
+ * sends before then (an answer to our first packet) is dropped. Wait (at
+ * most a second) until the interface is RUNNING, so that a command's first
+ * packet does not race the kernel. */
+static void wait_tuntap_running(const struct hk_dev *dev)
+{
+	const char *ifname;
+	if (strncmp(dev->name, "tap:", 4) == 0 || strncmp(dev->name, "tun:", 4) == 0)
+		ifname = dev->name + 4;
+	else
+		return;
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return;
+	struct ifreq ifr;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	for (int i = 0; i < 500; i++) {
+		if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0 || !(ifr.ifr_flags & IFF_UP) ||
+		    (ifr.ifr_flags & IFF_RUNNING))
+			break;
+		struct timespec ts = {0, 2 * 1000 * 1000};
+		nanosleep(&ts, NULL);
+	}
+	close(fd);
 }
 
 /* The embedded default: tap:hk0, the kernel side 192.0.2.1/24 when hokuto
@@ -105,6 +146,9 @@ int hk_cli_open_stack(struct hk_cli *cli)
 			dopts.kernel_addr = DEFAULT_KERNEL_ADDR;
 			dopts.kernel_prefix = DEFAULT_PREFIX;
 		}
+	} else if (!cli->ip && strncmp(spec, "rawip:", 6) == 0 && hk_ip4_parse(spec + 6, &cli->ip) == 0) {
+		/* rawip shares the host's address (seed 000: 127.0.0.1) */
+		cli->prefix = (cli->ip >> 24) == 127 ? 8 : 32;
 	} else if (!cli->ip) {
 		fprintf(stderr, "%s: --dev %s needs an address: add --ip ADDR/PREFIX (e.g. --ip 192.0.2.2/24)\n",
 			prog, spec);
@@ -130,6 +174,8 @@ int hk_cli_open_stack(struct hk_cli *cli)
 			fprintf(stderr, "%s: %s: %s\n", prog, spec, strerror(rc < 0 ? -rc : EINVAL));
 		return 2;
 	}
+
+	wait_tuntap_running(dev);
 
 	if (cli->impair) {
 		if (!imp.seed)
@@ -187,6 +233,9 @@ int hk_cli_open_stack(struct hk_cli *cli)
 			return 2;
 		}
 	}
+	if (cli->verbose)
+		fprintf(stderr, "%s: %s, %s/%u, seed %llu (--seed %llu replays it)\n", prog, dev->name,
+			ip_str(cli->ip, a), cli->prefix, (unsigned long long)seed, (unsigned long long)seed);
 	hk_cli_stop = 0;
 	install_signals();
 	return 0;
@@ -227,11 +276,17 @@ void hk_cli_step_fds(struct hk_cli *cli, hk_time_t until, struct pollfd *extra, 
 		n++;
 	}
 
+	/* A poll first, for the stack's next deadline (the caller may have
+	 * armed timers since the last one). If that poll did anything (a
+	 * counter moved: a frame came in, a timer fired) the caller must see
+	 * it before we block, so this turn does not wait. */
+	struct hk_stats before = *hk_stack_stats(cli->stack);
 	hk_time_t next = hk_stack_poll(cli->stack, hk_clock_now());
+	bool worked = memcmp(&before, hk_stack_stats(cli->stack), sizeof(before)) != 0;
 	if (until < next)
 		next = until;
 	int timeout = -1;
-	if (hk_cli_stop) {
+	if (hk_cli_stop || worked) {
 		timeout = 0;
 	} else if (next != HK_TIME_NEVER) {
 		hk_time_t now = hk_clock_now();

@@ -263,6 +263,8 @@ static void print_statistics(struct ping *p, hk_time_t end)
 		       (unsigned long long)(avg / 1000), (unsigned long long)(avg % 1000),
 		       (unsigned long long)(p->tmax / 1000), (unsigned long long)(p->tmax % 1000),
 		       (unsigned long long)(mdev / 1000), (unsigned long long)(mdev % 1000));
+	} else {
+		printf("\n"); /* iputils ends a reply-less summary with a blank line */
 	}
 	fflush(stdout);
 }

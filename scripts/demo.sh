@@ -11,7 +11,7 @@
 #   hokuto_stop NAME            SIGINT, wait, show its --stats counters
 #   hokuto_run NAME ARGS...     run hokuto in the foreground in hkns2 (own pcap)
 #   in_linux CMD...             run a command in hkns1 (the Linux side)
-#   show_capture NAME           print the decoded capture of NAME
+#   show_capture NAME [N]       list the frames of NAME's capture, decode the first N
 # Everything is removed on exit, even on failure or Ctrl-C (DEMO_KEEP=1 keeps
 # the captures in $WORK).
 set -euo pipefail
@@ -28,6 +28,8 @@ STEPS=(
 	step_linux_pings_hokuto
 	step_hokuto_pings_linux
 	step_big_ping
+	step_curl_hello
+	step_dth_post
 )
 
 bold() { if [ -t 1 ]; then printf '\033[1m%s\033[0m\n' "$*"; else printf '%s\n' "$*"; fi; }
@@ -84,7 +86,7 @@ hokuto_stop() {
 	wait "$pid" || rc=$?
 	unset "PIDS[$name]"
 	say "hokuto $name stopped (exit $rc); its counters:"
-	grep -E '^[a-z0-9_]+ +[0-9]+ +#' "$WORK/$name.log" | sed 's/^/      /' || true
+	grep -E '^[a-z0-9_]+ +[1-9][0-9]* +#' "$WORK/$name.log" | sed 's/^/      /' || true
 	[ "$rc" -eq 0 ] || fail "hokuto $name exited with $rc"
 }
 
@@ -93,14 +95,15 @@ hokuto_run() {
 	ip netns exec hkns2 "$HOKUTO" "${HK_ARGS[@]}" --pcap "$WORK/$name.pcap" "$@" 2>"$WORK/$name.log"
 }
 
+# One line per frame; then, with `hokuto dissect`, the first FULL frames
+# decoded in full.
 show_capture() {
-	local pcap=$WORK/$1.pcap
-	say "capture $1.pcap, decoded:"
-	if "$HOKUTO" --help 2>/dev/null | grep -qE '^  dissect ' &&
-	   "$HOKUTO" dissect "$pcap" >"$WORK/$1.txt" 2>&1; then
-		sed 's/^/      /' "$WORK/$1.txt"
-	else
-		tcpdump -nn -e -r "$pcap" 2>/dev/null | sed 's/^/      /'
+	local name=$1 full=${2:-0} pcap=$WORK/$1.pcap
+	say "capture $name.pcap ($(tcpdump -r "$pcap" 2>/dev/null | wc -l) frames):"
+	tcpdump -nn -e -r "$pcap" 2>/dev/null | sed 's/^/      /'
+	if [ "$full" -gt 0 ] && "$HOKUTO" --help 2>/dev/null | grep -qE '^  dissect '; then
+		say "the first $full frames, decoded by hokuto dissect:"
+		"$HOKUTO" dissect -c "$full" "$pcap" | sed 's/^/      /'
 	fi
 }
 
@@ -129,7 +132,7 @@ step_hokuto_pings_linux() {
 	in_linux ip neigh flush dev hkveth1
 	hokuto_run ping ping -c 3 -i 0.2 "$LINUX_IP" | sed 's/^/    /' ||
 		fail "hokuto ping got no reply"
-	show_capture ping
+	show_capture ping 4
 }
 
 step_big_ping() {
@@ -141,6 +144,61 @@ step_big_ping() {
 	hokuto_run ping-big ping -c 2 -i 0.2 -s 4000 "$LINUX_IP" | sed 's/^/    /' ||
 		fail "hokuto ping -s 4000 got no reply"
 	grep -E '^ip_(frag_created|reasm_ok) ' "$WORK/ping-big.log" | sed 's/^/      /' || true
+}
+
+step_curl_hello() {
+	bold "==> curl (Linux) asks hokuto http-server for / (seed 001)"
+	hokuto_start http http-server --port 80
+	local body
+	body=$(in_linux curl -s -m 10 "http://$HK_IP/") || fail "curl could not reach hokuto http-server"
+	say "curl printed: $body"
+	[ "$body" = "Hello World!" ] || fail "expected Hello World!, got: $body"
+	hokuto_stop http
+}
+
+# A Linux HTTP server in hkns1 that accepts the POST and prints its body.
+LINUX_POST_SERVER='
+import http.server, sys
+class H(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        sys.stdout.write("linux server got: " + body.decode("utf-8", "replace") + "\n")
+        sys.stdout.flush()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain; charset=utf-8")
+        self.send_header("Content-Length", "6")
+        self.end_headers()
+        self.wfile.write(b"hello\n")
+    def log_message(self, *a):
+        pass
+http.server.HTTPServer(("192.0.2.1", 18000), H).serve_forever()
+'
+
+step_dth_post() {
+	bold "==> hokuto http-post --dth-auto sends seed 000's death-flag line to a Linux server"
+	local line="この戦争が終わったらこいつと結婚するんだ"
+	in_linux /usr/bin/python3 -c "$LINUX_POST_SERVER" >"$WORK/linux-post.log" 2>&1 &
+	PIDS[linux-post]=$!
+	for _ in $(seq 50); do
+		in_linux bash -c 'exec 3<>/dev/tcp/192.0.2.1/18000' 2>/dev/null && break
+		sleep 0.1
+	done
+	hokuto_run dth-post http-post --dth-auto --data "$line" "http://$LINUX_IP:18000/" |
+		sed 's/^/    hokuto got: /' || fail "hokuto http-post failed"
+	sed 's/^/    /' "$WORK/linux-post.log"
+	local pid=${PIDS[linux-post]}
+	kill "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+	unset "PIDS[linux-post]"
+	say "hokuto's capture: the DTH flag rides exactly on the segment that carries the line:"
+	"$HOKUTO" dissect "$WORK/dth-post.pcap" >"$WORK/dth-post.txt"
+	grep -E '^Frame|Flags: .*DTH|POST' "$WORK/dth-post.txt" | sed 's/^/      /'
+	grep -q 'DTH' "$WORK/dth-post.txt" || fail "no DTH segment in the capture"
+	if command -v tshark >/dev/null; then
+		say "tshark with tools/wireshark/dth.lua names it too:"
+		HOME=$WORK tshark -n -X lua_script:"$ROOT/tools/wireshark/dth.lua" -r "$WORK/dth-post.pcap" \
+			-Y 'dth.flag == 1' 2>/dev/null | sed 's/^/      /'
+	fi
 }
 
 start=$(date +%s)

@@ -50,7 +50,7 @@ struct hk_dev_open_opts {
 	/* tap/tun only: when the interface is created by hokuto, give the kernel
 	 * side this address (0: leave the kernel side unconfigured). */
 	hk_ip4_t kernel_addr;
-	uint8_t kernel_prefix;
+	uint8_t kernel_prefix;   /* 0: /24 */
 	uint64_t seed;           /* for generated MACs */
 };
 
@@ -80,10 +80,11 @@ uint64_t hk_sim_drops(const struct hk_dev *dev);
 struct hk_impair_spec {
 	double loss;        /* probability a frame is dropped */
 	double dup;         /* probability a frame is duplicated */
-	double reorder;     /* probability a frame is held back behind later ones */
+	double reorder;     /* probability a frame is held back (1 ms + delay) so later ones pass it */
 	double corrupt;     /* probability one byte of a frame is flipped */
 	hk_time_t delay;    /* fixed one-way delay */
-	hk_time_t jitter;   /* uniform extra delay in [0, jitter] */
+	hk_time_t jitter;   /* uniform extra delay in [0, jitter]; order is kept (only
+			     * reorder reorders) */
 	uint64_t rate_bps;  /* bottleneck bandwidth in bits/s, 0 = unlimited */
 	uint32_t queue_limit; /* frames queued at the bottleneck before tail drop (0: default 1000) */
 	uint64_t seed;
@@ -94,7 +95,10 @@ struct hk_impair_spec {
  * rate in bit/s with an optional kbit/mbit/gbit suffix. */
 int hk_impair_parse(const char *text, struct hk_impair_spec *out, char *err, size_t errlen);
 /* Returns a device that impairs frames of inner in both directions; it owns
- * inner and closes it when closed. NULL on allocation failure. */
+ * inner and closes it when closed. NULL on allocation failure (inner is
+ * then untouched and still the caller's). Frames wait in a fixed pool of
+ * 2 * queue_limit + 64 slots; a frame that finds none is dropped and
+ * counted (pool_drops). The wrapper copies inner's name, link, MAC and MTU. */
 struct hk_dev *hk_impair_wrap(struct hk_dev *inner, const struct hk_impair_spec *spec);
 
 /* What the impairment layer did, per direction (tx: frames the stack sent,

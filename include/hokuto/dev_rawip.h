@@ -18,8 +18,11 @@
  *    claimed (ICMP to ADDR always passes). Without this, hokuto on
  *    127.0.0.1 would see, and RST, every other program's loopback traffic.
  *
- * So: claim a listening port before listening, and a local port before
- * connecting from it. Closing the device deletes every rule it inserted.
+ * So: claim a listening port before listening. Ports hokuto sends from
+ * are claimed by the device itself: a SYN from an unclaimed port (an
+ * active open) claims it with a rule before it goes out; a UDP datagram
+ * opens the filter for its source port (UDP needs no rule). Closing the
+ * device deletes every rule it inserted.
  * The CLI closes its device on SIGINT/SIGTERM (the handler only sets a
  * flag; the main loop then closes the stack); for paths that cannot return
  * to the main loop (a second signal, a fatal error), call
@@ -38,7 +41,7 @@
 #include "hokuto/dev.h"
 
 #define HK_RAWIP_MARK 0x484b /* "HK" */
-#define HK_RAWIP_MAX_RULES 64 /* claimed ports per process */
+#define HK_RAWIP_MAX_RULES 256 /* claimed TCP ports (rules) per process */
 
 /* Claims a TCP/UDP port for hokuto on this rawip device: inserts the
  * iptables rule above and lets packets to the port through the receive

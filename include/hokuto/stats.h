@@ -33,6 +33,7 @@
 	X(arp_tx_gratuitous, "arp: gratuitous announcements sent")          \
 	X(arp_rx_conflict, "arp: another host claims our address")          \
 	X(arp_cache_evicted, "arp: cache full, an entry was evicted")       \
+	X(arp_rx_sha_mismatch, "arp: sender MAC differs from the frame's source") \
 	X(arp_resolve_failed, "arp: no reply after retries, packet dropped")
 
 #define HK_STATS_IPV4(X)                                                     \
@@ -93,11 +94,77 @@
 	X(tcp_rx_segments, "tcp: segments received")                        \
 	X(tcp_tx_segments, "tcp: segments sent")                            \
 	X(tcp_rx_malformed, "tcp: truncated or bad data offset")            \
-	X(tcp_rx_bad_checksum, "tcp: checksum wrong")
+	X(tcp_rx_bad_checksum, "tcp: checksum wrong")                      \
+	X(tcp_rx_bad_options, "tcp: illegal option length, dropped (MUST-7)") \
+	X(tcp_rx_bad_addr, "tcp: to broadcast/multicast or from a bad source") \
+	X(tcp_rx_no_conn, "tcp: segment for a closed port")               \
+	X(tcp_rx_not_acceptable, "tcp: outside the receive window, ACK sent") \
+	X(tcp_rx_rst_out_of_window, "tcp: RST outside the receive window, dropped") \
+	X(tcp_rx_data_ignored, "tcp: data after the peer's FIN, ignored")     \
+	X(tcp_rx_paws, "tcp: old timestamp (PAWS), dropped")                 \
+	X(tcp_rx_rst_challenge, "tcp: RST in window but not exact, challenge ACK") \
+	X(tcp_rx_syn_challenge, "tcp: SYN on a synchronized connection, challenge ACK") \
+	X(tcp_rx_ack_challenge, "tcp: ACK too old (RFC 5961 5), challenge ACK") \
+	X(tcp_challenge_limited, "tcp: challenge ACK suppressed by the rate limit") \
+	X(tcp_rx_ack_future, "tcp: ACK for data not yet sent, dropped")       \
+	X(tcp_rx_no_ack, "tcp: segment without ACK, dropped")                 \
+	X(tcp_rx_bad_synack, "tcp: unacceptable ACK in SYN-SENT, RST sent")   \
+	X(tcp_rx_unexpected, "tcp: segment not expected in this state, dropped") \
+	X(tcp_rx_ooo, "tcp: out-of-order segments held")                      \
+	X(tcp_rx_ooo_full, "tcp: out-of-order range limit reached, dropped")  \
+	X(tcp_rx_beyond_buffer, "tcp: data beyond the receive buffer, trimmed") \
+	X(tcp_rx_dup_data, "tcp: duplicate data (already received), ACK sent") \
+	X(tcp_rx_data_after_close, "tcp: data after the application closed, RST sent") \
+	X(tcp_rx_rst, "tcp: connections reset by the peer")                   \
+	X(tcp_listen_overflow, "tcp: accept queue full, SYN dropped")         \
+	X(tcp_syncookies_sent, "tcp: SYN cookies sent (half-open queue full)") \
+	X(tcp_syncookies_ok, "tcp: connections made from a valid SYN cookie") \
+	X(tcp_syncookies_failed, "tcp: ACK to a listener with a bad cookie, RST sent") \
+	X(tcp_mem_limit, "tcp: buffer memory limit reached")                 \
+	X(tcp_tx_rst, "tcp: resets sent")                                     \
+	X(tcp_tx_failed, "tcp: segment could not be sent (no buffer/route)")  \
+	X(tcp_retransmits, "tcp: segments retransmitted")                     \
+	X(tcp_rto, "tcp: retransmission timeouts")                            \
+	X(tcp_tlp_probes, "tcp: tail loss probes sent (RFC 8985)")           \
+	X(tcp_ecn_ce, "tcp: segments received with Congestion Experienced")  \
+	X(tcp_ecn_reductions, "tcp: windows reduced on ECN-Echo")             \
+	X(tcp_fast_retransmits, "tcp: fast retransmits (loss recovery entered)") \
+	X(tcp_timeout_drops, "tcp: connections dropped after R2 retransmissions") \
+	X(tcp_keepalive_probes, "tcp: keep-alive probes sent")                \
+	X(tcp_keepalive_drops, "tcp: connections dropped by keep-alive")     \
+	X(tcp_persist_probes, "tcp: zero-window probes sent")                 \
+	X(tcp_delayed_acks, "tcp: delayed ACKs sent by the timer")            \
+	X(tcp_conn_active, "tcp: active opens")                               \
+	X(tcp_conn_passive, "tcp: passive opens")                             \
+	X(tcp_conn_established, "tcp: connections established")              \
+	X(tcp_timewait_reuse, "tcp: TIME-WAIT connection reused by a new SYN") \
+	X(tcp_icmp_ignored, "tcp: ICMP error for no connection or out of window") \
+	X(tcp_icmp_soft, "tcp: soft ICMP errors recorded")                   \
+	X(tcp_icmp_hard, "tcp: ICMP errors that aborted a connection")       \
+	X(tcp_pmtu_updates, "tcp: MSS lowered by fragmentation needed")
 
 #define HK_STATS_DTH(X)                                                      \
 	X(dth_rx, "dth: segments received with the Death flag")             \
-	X(dth_tx, "dth: segments sent with the Death flag")
+	X(dth_tx, "dth: segments sent with the Death flag")                 \
+	X(dth_rx_on_fin_ignored, "dth: Death flag on a FIN, ignored (RFC 9401 3.3)") \
+	X(dth_rx_already_dead, "dth: Death flag on a FIN, Hokuto-Shinken: peer already dead") \
+	X(dth_zombies, "dth: half-zombie periods started (Hokuto-Shinken)")  \
+	X(dth_rx_handshake, "dth: Death flag on a received SYN (NOT RECOMMENDED)") \
+	X(dth_rx_dup, "dth: retransmitted DTH data, not reported again")    \
+	X(dth_rx_events_dropped, "dth: socket event queue full, oldest event dropped") \
+	X(dth_rx_ranges_merged, "dth: received-range set full, two ranges joined") \
+	X(evil_rx, "rfc3514: TCP segments received with the evil bit")      \
+	X(dth_rx_with_evil, "dth: segments with both the Death flag and the evil bit") \
+	X(dth_tx_refused, "dth: sends refused by an RFC 9401 3.3 rule (EPROTO)") \
+	X(dth_tx_fin_split, "dth: FIN not piggybacked on a DTH segment (RFC 9401 3.3)") \
+	X(dth_tx_bare_acks, "dth: pure ACKs sent with the Death flag")      \
+	X(dth_tx_bare_deferred, "dth: pure DTH ACK deferred (no duplicate-ACK runs)") \
+	X(dth_tx_auto_lines, "dth: death-flag lines found in sent data (auto)") \
+	X(dth_tx_trouble, "dth: data marked because of memory trouble (RFC 9401 3.2)") \
+	X(dth_tx_ranges_merged, "dth: marked-range set full, two ranges joined") \
+	X(dth_tx_handshake, "dth: SYN sent with the Death flag (tease)")    \
+	X(dth_tx_on_fin, "dth: FIN sent with the Death flag (tease)")       \
+	X(dth_tx_with_urg, "dth: URG segment sent with the Death flag (tease)")
 
 #define HK_STATS_ALL(X)                                                      \
 	HK_STATS_CORE(X)                                                    \

@@ -243,6 +243,13 @@ void hk_arp_input(struct hk_stack *s, struct hk_iface *ifc, struct hk_pbuf *pb)
 		HK_STAT_INC(s, arp_rx_malformed);
 		goto out;
 	}
+	/* The sender's hardware address must be the frame's source (the
+	 * Ethernet header is still in front of pb->data): ARP has no checksum
+	 * of its own, and a forged or damaged one would poison the cache. */
+	if (hk_pbuf_headroom(pb) >= HK_ETHER_HDR_LEN && memcmp(pb->data - HK_ETHER_HDR_LEN + 6, p.sha, 6) != 0) {
+		HK_STAT_INC(s, arp_rx_sha_mismatch);
+		goto out;
+	}
 	if (p.op == HK_ARP_OP_REQUEST)
 		HK_STAT_INC(s, arp_rx_requests);
 	else if (p.op == HK_ARP_OP_REPLY)

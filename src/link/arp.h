@@ -8,7 +8,8 @@ int hk_arp_init(struct hk_stack *s);
 void hk_arp_fini(struct hk_stack *s);
 /* Sets up the per-interface cache and sends a gratuitous ARP. */
 int hk_arp_iface_up(struct hk_stack *s, struct hk_iface *ifc);
-/* pb->data at the ARP packet; consumes pb. */
+/* pb->data at the ARP packet, the Ethernet header right in front of it;
+ * consumes pb. */
 void hk_arp_input(struct hk_stack *s, struct hk_iface *ifc, struct hk_pbuf *pb);
 /* Sends an IPv4 packet (pb->data at the IP header) to nexthop on ifc,
  * resolving its MAC first; the packet waits in a bounded queue while a

@@ -194,12 +194,36 @@ static bool port_is_claimed(const struct rawip *r, uint16_t port)
 	return r->ports[port / 8] & (1u << (port % 8));
 }
 
+static void claim_filter(struct rawip *r, uint16_t port)
+{
+	r->ports[port / 8] = (uint8_t)(r->ports[port / 8] | (1u << (port % 8)));
+}
+
+/* Ports hokuto sends from are hokuto's: a SYN (active open) claims its
+ * source port with a rule, a UDP datagram opens the filter for replies
+ * (the kernel answers stray UDP with ICMP, not RST: no rule needed). */
+static void auto_claim(struct rawip *r, const uint8_t *pkt, size_t len)
+{
+	size_t ihl = (size_t)(pkt[0] & 0x0f) * 4;
+	hk_ip4_t src = (hk_ip4_t)pkt[12] << 24 | (hk_ip4_t)pkt[13] << 16 | (hk_ip4_t)pkt[14] << 8 | pkt[15];
+	if (ihl < 20 || len < ihl + 14 || src != r->addr || (pkt[6] & 0x1f) || pkt[7])
+		return; /* short, not ours, or a non-first fragment */
+	uint16_t sport = (uint16_t)(pkt[ihl] << 8 | pkt[ihl + 1]);
+	if (!sport || port_is_claimed(r, sport))
+		return;
+	if (pkt[9] == IPPROTO_TCP && (pkt[ihl + 13] & 0x12) == 0x02)
+		hk_rawip_claim_port(&r->dev, sport);
+	else if (pkt[9] == IPPROTO_UDP)
+		claim_filter(r, sport);
+}
+
 static int rawip_tx(struct hk_dev *dev, const uint8_t *pkt, size_t len, hk_time_t now)
 {
 	(void)now;
 	struct rawip *r = (struct rawip *)dev;
 	if (len < 20 || (pkt[0] >> 4) != 4)
 		return -EINVAL;
+	auto_claim(r, pkt, len);
 	struct sockaddr_in to;
 	memset(&to, 0, sizeof(to));
 	to.sin_family = AF_INET;
@@ -314,7 +338,7 @@ int hk_rawip_claim_port(struct hk_dev *dev, uint16_t port)
 		return -EIO;
 	ru->active = 1;
 	r->rules[r->nrules++] = slot;
-	r->ports[port / 8] = (uint8_t)(r->ports[port / 8] | (1u << (port % 8)));
+	claim_filter(r, port);
 	return 0;
 }
 

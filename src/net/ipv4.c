@@ -34,8 +34,12 @@ void hk_ipv4_fini(struct hk_stack *s)
 	s->ipv4 = NULL;
 }
 
-static void count_parse_error(struct hk_stack *s, int err)
+static void count_parse_error(struct hk_stack *s, int err, const struct hk_pbuf *pb)
 {
+	/* A total length beyond what arrived is a truncated packet; one below
+	 * the header length is simply wrong. */
+	if (err == HK_IPV4_ERR_TOTAL_LEN && pb->len >= HK_IPV4_HDR_LEN && hk_rd16(pb->data + 2) > pb->len)
+		err = HK_IPV4_ERR_TRUNCATED;
 	switch (err) {
 	case HK_IPV4_ERR_TRUNCATED:
 		HK_STAT_INC(s, ip_rx_truncated);
@@ -116,7 +120,7 @@ static void input(struct hk_stack *s, struct hk_iface *ifc, struct hk_pbuf *pb, 
 	struct hk_ipv4_hdr h;
 	int rc = hk_ipv4_parse(pb->data, pb->len, true, &h);
 	if (rc != HK_IPV4_OK) {
-		count_parse_error(s, rc);
+		count_parse_error(s, rc, pb);
 		hk_debug(s, "ipv4: drop: %s", hk_ipv4_err_str(rc));
 		goto drop;
 	}
@@ -124,8 +128,10 @@ static void input(struct hk_stack *s, struct hk_iface *ifc, struct hk_pbuf *pb, 
 	hk_pbuf_trim(pb, h.total_len);
 	/* RFC 1122 3.2.1.3: discard a source that is not a single host, and
 	 * one that claims to be us (spoofed, or our own echo). */
-	if (hk_ipv4_is_martian_src(h.src) || hk_ipv4_is_bcast(ifc, h.src) ||
-	    (!looped && hk_ipv4_is_local(s, h.src))) {
+	bool shared = hk_ipv4_iface_shared(ifc); /* rawip: the host uses our address too */
+	bool host_lo = shared && (h.src >> 24) == 127 && (ifc->addr >> 24) == 127;
+	if ((hk_ipv4_is_martian_src(h.src) && !host_lo) || hk_ipv4_is_bcast(ifc, h.src) ||
+	    (!looped && !shared && hk_ipv4_is_local(s, h.src))) {
 		HK_STAT_INC(s, ip_rx_bad_source);
 		goto drop;
 	}

@@ -48,6 +48,12 @@ struct hk_reasm_slot {
 
 #define HK_LOOP_QUEUE 64
 
+/* A rawip interface shares its address with the host (seed 000: hokuto
+ * and a kernel server both on 127.0.0.1): packets to that address go out
+ * on the device, packets from it come from the host's own stack. The
+ * device's name is its spec, "rawip:ADDR" (kept by the impairment layer). */
+bool hk_ipv4_iface_shared(const struct hk_iface *ifc);
+
 struct hk_ipv4_state {
 	uint16_t next_id;
 	struct hk_pmtu_entry pmtu[HK_PMTU_ENTRIES];

@@ -1,6 +1,7 @@
 /* hokuto net — IPv4 routing, address classes and the path MTU table
  * (RFC 1122 3.3.1, RFC 1191). */
 #include <errno.h>
+#include <string.h>
 
 #include "net/ipv4_priv.h"
 
@@ -23,6 +24,11 @@ bool hk_ipv4_is_bcast(const struct hk_iface *ifc, hk_ip4_t dst)
 	return host == ~ifc->mask || host == 0;
 }
 
+bool hk_ipv4_iface_shared(const struct hk_iface *ifc)
+{
+	return ifc->dev && ifc->dev->link == HK_LINK_IPV4 && strncmp(ifc->dev->name, "rawip:", 6) == 0;
+}
+
 bool hk_ipv4_is_local(const struct hk_stack *s, hk_ip4_t addr)
 {
 	for (int i = 0; i < s->n_ifaces; i++)
@@ -40,14 +46,14 @@ int hk_ipv4_route(const struct hk_stack *s, hk_ip4_t dst, struct hk_route *rt)
 		if (ifc->addr == dst && dst != 0) {
 			rt->ifc = (struct hk_iface *)ifc;
 			rt->nexthop = dst;
-			rt->local = true;
+			rt->local = !hk_ipv4_iface_shared(ifc); /* shared: the host's stack answers */
 			return 0;
 		}
 		if ((dst & ifc->mask) == (ifc->addr & ifc->mask) && (!best || ifc->prefix > best->prefix))
 			best = ifc;
 	}
-	if ((dst >> 24) == 127 || dst == 0)
-		return -EHOSTUNREACH;
+	if (((dst >> 24) == 127 && !(best && hk_ipv4_iface_shared(best))) || dst == 0)
+		return -EHOSTUNREACH; /* loopback only through a rawip device on it */
 	if (best) {
 		rt->ifc = (struct hk_iface *)best;
 		rt->nexthop = dst;

@@ -5,6 +5,7 @@
 
 static const struct hk_tcp_cc_ops *const cc_table[] = {
 	&hk_tcp_cc_newreno,
+	&hk_tcp_cc_cubic,
 };
 
 const struct hk_tcp_cc_ops *hk_tcp_cc_find(const char *name)

@@ -34,12 +34,12 @@ struct hk_tcp_cc {
 	uint32_t mss;
 	uint32_t bytes_acked;   /* RFC 3465 counter for congestion avoidance */
 	/* CUBIC state (RFC 9438 4.x) */
-	double w_max;           /* in segments */
-	double w_last_max;
-	double k;
+	double w_max;           /* in segments; 0: none (take cwnd at epoch start) */
+	double w_last_max;      /* cwnd_prior: cwnd (segments) at the last reduction */
+	double k;               /* seconds */
 	double w_est;           /* Reno-friendly estimate, segments */
 	hk_time_t epoch_start;  /* 0: no epoch */
-	double cwnd_frac;       /* fractional segments accumulated */
+	double cwnd_frac;       /* fractional bytes of growth accumulated */
 };
 
 extern const struct hk_tcp_cc_ops hk_tcp_cc_newreno;

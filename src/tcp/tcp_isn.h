@@ -19,17 +19,20 @@ uint32_t hk_tcp_isn(const uint8_t key[16], const struct hk_four_tuple *t, hk_tim
 
 #define HK_EPHEMERAL_MIN 49152
 #define HK_EPHEMERAL_MAX 65535
-/* RFC 6056 section 3.3.3 (double-hash): picks a local port for a connection
- * to (raddr, rport) from laddr; *counter is the table's running index.
- * in_use(ctx, port) says whether the 4-tuple with that port is taken.
- * Returns 0 when every port is in use. */
+/* RFC 6056 section 3.3.3, Algorithm 3 (simple hash-based): picks a local
+ * port in [HK_EPHEMERAL_MIN, HK_EPHEMERAL_MAX] for a connection to
+ * (raddr, rport) from laddr; *counter is the running next_ephemeral.
+ * in_use(ctx, port) says whether the 4-tuple with that port is taken
+ * (NULL: none is). Returns 0 when every port is in use. */
 uint16_t hk_tcp_ephemeral_port(const uint8_t key[16], hk_ip4_t laddr, hk_ip4_t raddr,
 			       uint16_t rport, uint32_t *counter,
 			       bool (*in_use)(void *ctx, uint16_t port), void *ctx);
 
 /* SYN cookies: the ISN of our SYN-ACK encodes the peer's MSS (to one of a
  * few table values) and a 64-second time counter under a keyed hash, so no
- * state is kept while the half-open queue is full. */
+ * state is kept while the half-open queue is full. The MSS is rounded down
+ * to the table (216 536 1200 1360 1400 1440 1460 8960; below 216 gives 216).
+ * A cookie is valid in its own counter period and the two after it. */
 uint32_t hk_syncookie_make(const uint8_t key[16], const struct hk_four_tuple *t,
 			   uint32_t peer_isn, uint16_t mss, hk_time_t now);
 /* cookie = the ACK's ack number - 1, peer_isn = the ACK's seq - 1.

@@ -23,11 +23,18 @@ def test_help_lists_commands():
         assert opt in r.stdout
 
 
-@pytest.mark.parametrize("cmd", ["ping", "serve"])
-def test_every_command_has_help(cmd):
-    r = hk(cmd, "--help")
-    assert r.returncode == 0, r.stderr
-    assert r.stdout.startswith("usage:") and cmd in r.stdout.splitlines()[0]
+def test_every_command_has_help():
+    """Every command in `hokuto --help`'s list answers COMMAND --help."""
+    listing = hk("--help").stdout.split("Commands:\n", 1)[1].split("\n\n", 1)[0]
+    cmds = [line.split()[0] for line in listing.splitlines() if line.startswith("  ")]
+    assert "ping" in cmds and "serve" in cmds, listing
+    for cmd in cmds:
+        r = hk(cmd, "--help")
+        assert r.returncode == 0, (cmd, r.stderr)
+        first = r.stdout.splitlines()[0] if r.stdout else ""
+        assert first.startswith("usage:") and cmd in first, (cmd, r.stdout)
+        # `hokuto help CMD` says the same.
+        assert hk("help", cmd).stdout == r.stdout, cmd
 
 
 def test_no_command_and_unknown_command():

@@ -472,6 +472,39 @@ def test_rawip_repairs_loopback_offloads(ns, tools):
     assert hokuto_rules(n) == []
 
 
+def test_rawip_claims_the_ports_hokuto_sends_from(ns, tools):
+    n = ns()
+    tcp_server = start_bulk_server(n, "127.0.0.1", 7779, 10)
+    udp_echo = subprocess.Popen(
+        ["ip", "netns", "exec", n.name, "/usr/bin/python3", "-c",
+         "import socket; u=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); "
+         "u.bind(('127.0.0.1', 7780)); d,a=u.recvfrom(100); u.sendto(d, a)"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        t = tools(n, "rawip:127.0.0.1")
+        assert t.hello.startswith("ok "), t.hello
+        time.sleep(0.3)
+        lo = IP(src="127.0.0.1", dst="127.0.0.1")
+        # an active open: the SYN claims its source port (rule + filter)
+        t.send(lo / TCP(sport=40002, dport=7779, flags="S", seq=5))
+        assert any("--sport 40002" in r for r in hokuto_rules(n)), hokuto_rules(n)
+        synack = t.recv_until(lambda p: TCP in p and p[TCP].dport == 40002, IP)
+        assert synack is not None and synack[TCP].flags.S and synack[TCP].flags.A
+        # UDP opens the filter for its replies, without a rule
+        t.send(lo / UDP(sport=40003, dport=7780) / b"hokuto-udp")
+        echo = t.recv_until(lambda p: UDP in p and p[UDP].dport == 40003, IP)
+        assert echo is not None and bytes(echo[UDP].payload) == b"hokuto-udp"
+        assert checksums_ok(echo)
+        assert not any("40003" in r for r in hokuto_rules(n))
+        t.send(lo / TCP(sport=40002, dport=7779, flags="R", seq=6))
+        assert t.close() == 0
+        assert hokuto_rules(n) == []
+    finally:
+        for p in (tcp_server, udp_echo):
+            p.kill()
+            p.wait()
+
+
 def test_rawip_errors(ns, tools):
     n = ns()
     t = tools(n, "rawip:192.0.2.77")

@@ -2,7 +2,9 @@
 (AF_PACKET on a veth), tap and tun devices; fragmentation and reassembly;
 malformed frames dropped and counted while hokuto keeps answering."""
 import re
+import shutil
 import signal
+from pathlib import Path
 
 import pytest
 
@@ -127,11 +129,13 @@ def malformed_frames(lab):
 
     good = bytes(echo(0x4201))
     cases = [
-        # The IP total length says more than the frame holds.
-        ("ip_rx_truncated", [good[:14 + 30], bytes(echo(0x4202, len=200))]),
+        # The frame holds less than an IP header, or less than the IP total
+        # length says ("shorter than header or total length").
+        ("ip_rx_truncated", [good[:14 + 12], good[:14 + 30], bytes(echo(0x4202, len=200))]),
+        # A total length below the header length.
+        ("ip_rx_bad_total_length", [bytes(echo(0x4205, len=12))]),
         ("ip_rx_bad_checksum", [bytes(echo(0x4203, chksum=0x1234))]),
         ("ip_rx_bad_ihl", [bytes(echo(0x4204, ihl=3))]),
-        ("ip_rx_bad_total_length", [bytes(echo(0x4205, len=12))]),
         ("ip_rx_bad_version", [bytes(echo(0x4206, version=6))]),
         ("icmp_rx_malformed", [bytes(eth / IP(**ip) / ICMP(id=0x4207, seq=1, chksum=0xdead) / Raw(b"x" * 8))]),
         ("arp_rx_malformed", [bytes(eth / ARP(op=1, hwsrc=lab.linux_mac, psrc=lab.linux_ip,
@@ -149,6 +153,7 @@ def malformed_frames(lab):
 def test_malformed_frames_dropped_and_counted(veth_lab, hokuto):
     lab = veth_lab
     h = serve(hokuto, lab.hk, lab.hokuto_args())
+    h.injected_from = lab.linux_mac
     lab.linux.ping(lab.hk_ip, count=1)
     cases = malformed_frames(lab)
     for _counter, frames in cases:
@@ -222,3 +227,72 @@ def test_embedded_default_tap(netns_factory, hokuto):
     # The tap hokuto created goes with it.
     r = ns.ip("link", "show", "hk0", check=False)
     assert r.returncode != 0, r.stdout
+
+
+# ------------------------------------------------ global options, signals
+
+def test_impair_option_duplicates_are_reported(veth_lab, tmp_path):
+    """--impair wraps hokuto's device: with every frame duplicated both ways,
+    each request draws several replies, shown like iputils shows them."""
+    lab = veth_lab
+    rc, out, err, st = run_hokuto(lab.hk, lab.hokuto_args() + ["--impair", "dup=1,seed=7"],
+                                  ["ping", "-c", "3", "-i", "0.3", lab.linux_ip], tmp_path, "ping")
+    assert rc == 0, out + err
+    assert "(DUP!)" in out, out
+    m = RE_SUMMARY.search(out)
+    assert m and int(m.group(1)) == 3 and int(m.group(2)) == 3, out
+    assert re.search(r", \+\d+ duplicates,", out), out
+
+
+def test_impair_total_loss_exits_1(veth_lab, tmp_path):
+    lab = veth_lab
+    rc, out, err, _st = run_hokuto(lab.hk, lab.hokuto_args() + ["--impair", "loss=1"],
+                                   ["ping", "-c", "2", "-i", "0.2", "-W", "1", lab.linux_ip], tmp_path, "ping")
+    assert rc == 1, out + err
+    assert "2 packets transmitted, 0 received" in out, out
+
+
+def test_serve_stops_cleanly_on_sigterm(veth_lab, hokuto):
+    lab = veth_lab
+    h = serve(hokuto, lab.hk, lab.hokuto_args())
+    lab.linux.ping(lab.hk_ip, count=1)
+    assert h.stop(signal.SIGTERM) == 0
+    assert "stopped" in h.stdout
+    # The capture is complete: every frame of the exchange is in it.
+    assert len(tshark_lines(h.pcap, "arp || icmp")) >= 4
+    assert h.stats().get("icmp_tx_echo_replies", 0) == 1
+
+
+def test_gateway_option(veth_lab, tmp_path):
+    """--gw routes off-subnet traffic; without it hokuto says the network is
+    unreachable (exit 2), like iputils."""
+    lab = veth_lab
+    far = "198.51.100.1"
+    lab.linux.ip("addr", "add", far + "/32", "dev", "lo")
+    rc, out, err, _st = run_hokuto(lab.hk, lab.hokuto_args(), ["ping", "-c", "1", far], tmp_path, "nogw")
+    assert rc == 2 and "Network is unreachable" in err, out + err
+    rc, out, err, _st = run_hokuto(lab.hk, lab.hokuto_args() + ["--gw", lab.linux_ip],
+                                   ["ping", "-c", "2", "-i", "0.2", far], tmp_path, "gw")
+    assert rc == 0, out + err
+    assert_iputils_output(out, far, 2)
+    rc, out, err, _st = run_hokuto(lab.hk, lab.hokuto_args() + ["--gw", "203.0.113.1"],
+                                   ["ping", "-c", "1", far], tmp_path, "badgw")
+    assert rc == 2 and "--gw 203.0.113.1" in err, err
+
+
+def test_ping_host_from_etc_hosts(veth_lab, tmp_path):
+    """HOST may be a name from /etc/hosts (`ip netns exec` shows the
+    namespace /etc/netns/NS/hosts as /etc/hosts)."""
+    lab = veth_lab
+    etc = Path("/etc/netns") / lab.hk.name
+    etc.mkdir(parents=True)
+    try:
+        (etc / "hosts").write_text("127.0.0.1 localhost\n%s hk-linux-side  # the Linux end\n" % lab.linux_ip)
+        rc, out, err, _st = run_hokuto(lab.hk, lab.hokuto_args(),
+                                       ["ping", "-c", "1", "hk-linux-side"], tmp_path, "ping")
+    finally:
+        shutil.rmtree(etc, ignore_errors=True)
+    assert rc == 0, out + err
+    assert "PING hk-linux-side (%s) 56(84) bytes of data." % lab.linux_ip in out, out
+    assert "64 bytes from hk-linux-side (%s): icmp_seq=1 ttl=64 time=" % lab.linux_ip in out, out
+    assert "--- hk-linux-side ping statistics ---" in out, out

@@ -17,10 +17,6 @@ from conftest import run_hokuto, tshark_lines, wait_for, wait_reachable
 # with the rest of stdin never sent (apps/cmd_nc.c copy(): "the peer
 # closed: we stop too"). Contract: stdin goes to the connection until its
 # EOF; a half-close by the peer only ends the other direction.
-NC_HALF_CLOSE_BUG = pytest.mark.xfail(
-    reason="hokuto nc drops unsent stdin and exits 0 when the peer half-closes first "
-           "(apps/cmd_nc.c copy(): net_eof ends the loop before stdin EOF)", strict=True)
-
 CLOSED_PORT = 5999
 
 
@@ -218,7 +214,6 @@ def test_curl_to_hokuto_nc_listener(kind, request, hokuto_io, tmp_path):
     assert st.get("tcp_conn_passive", 0) == 1 and st.get("tcp_tx_rst", 0) == 0, st
 
 
-@NC_HALF_CLOSE_BUG
 def test_nc_keeps_sending_after_peer_half_close(veth_lab, hokuto_io, tmp_path):
     """The peer sends a few bytes and its FIN at once; hokuto nc still
     sends all of its stdin (1 MiB), then its FIN, and exits 0 (TCP

@@ -34,14 +34,9 @@ CASES = [
     ("tap", "impair", "listen", 240),
 ]
 # Where Linux finishes sending first (its side is faster under loss and
-# reordering), hokuto nc must keep sending after Linux's FIN; it does not
-# (see test_tcp_basic.NC_HALF_CLOSE_BUG). Checked: with that loop fixed in
-# a private build, these cases pass.
-NC_HALF_CLOSE_BUG = pytest.mark.xfail(
-    reason="hokuto nc drops unsent stdin and exits 0 when the peer half-closes first "
-           "(apps/cmd_nc.c copy(): net_eof ends the loop before stdin EOF)", strict=True)
+# reordering), hokuto nc must keep sending after Linux's FIN (half-close).
 PARAMS = [pytest.param(*c, id="%s-%s-hokuto_%s" % c[:3],
-                       marks=[pytest.mark.timeout(c[3] + 120)] + ([NC_HALF_CLOSE_BUG] if c[1] != "clean" else []))
+                       marks=[pytest.mark.timeout(c[3] + 120)])
           for c in CASES]
 
 

@@ -254,10 +254,18 @@ static void udp_between_stacks(void **state)
 	pair_down(&p);
 }
 
+static uint64_t env_u64(const char *name, uint64_t dflt)
+{
+	const char *v = getenv(name);
+	return v && *v ? strtoull(v, NULL, 10) : dflt;
+}
+
+/* Seeds as the soak runs them: HK_SIM_FIRST_SEED, HK_SIM_SEEDS. */
 static void ping_lossy_link(void **state)
 {
 	(void)state;
-	for (uint64_t seed = 1; seed <= 4; seed++) {
+	uint64_t first = env_u64("HK_SIM_FIRST_SEED", 1), n = env_u64("HK_SIM_SEEDS", 4);
+	for (uint64_t seed = first; seed < first + n; seed++) {
 		struct pair p;
 		char spec[128];
 		snprintf(spec, sizeof(spec), "loss=0.1,dup=0.05,reorder=0.1,corrupt=0.02,delay=1ms,jitter=1ms,seed=%llu",
@@ -280,7 +288,14 @@ static void ping_lossy_link(void **state)
 			}
 		}
 		if (getenv("HK_VERBOSE") || replies < 10 || bad)
-			fprintf(stderr, "seed %llu: %d replies, %d bad\n", (unsigned long long)seed, replies, bad);
+			fprintf(stderr, "seed %llu: %d replies, %d bad (replay: HK_SIM_FIRST_SEED=%llu HK_SIM_SEEDS=1)\n",
+				(unsigned long long)seed, replies, bad, (unsigned long long)seed);
+		if (getenv("HK_VERBOSE")) {
+			fprintf(stderr, "--- A\n");
+			hk_stats_print(hk_stack_stats(p.a), stderr);
+			fprintf(stderr, "--- B\n");
+			hk_stats_print(hk_stack_stats(p.b), stderr);
+		}
 		assert_true(replies >= 10);
 		assert_int_equal(bad, 0);
 		pair_down(&p);

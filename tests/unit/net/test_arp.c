@@ -332,7 +332,12 @@ static void conflict_and_malformed(void **state)
 	n = build_arp(f, HK_ARP_OP_REQUEST, PEER_MAC, PEER_IP, ZERO, OUR_IP, hk_ether_broadcast);
 	f[HK_ETHER_HDR_LEN + 8] = 0x01;
 	fake_inject(fd, f, n);
+	/* sender MAC not the frame's source */
+	n = build_arp(f, HK_ARP_OP_REQUEST, PEER_MAC, PEER_IP, ZERO, OUR_IP, hk_ether_broadcast);
+	memcpy(f + 6, OTHER_MAC, 6);
+	fake_inject(fd, f, n);
 	hk_stack_poll(s, HK_SEC(1));
+	assert_int_equal(ST(s, arp_rx_sha_mismatch), 1);
 	assert_int_equal(ST(s, arp_rx_conflict), 1);
 	assert_int_equal(ST(s, arp_rx_malformed), 3);
 	assert_int_equal(fd->n_tx, 0);
