@@ -41,6 +41,10 @@ if [ ! -x "$HOKUTO" ]; then
 	echo "bench/tcp.sh: no hokuto at $HOKUTO (ninja -C build, or set HOKUTO_BIN)" >&2
 	exit 1
 fi
+if ! "$HOKUTO" nc --help >/dev/null 2>&1; then
+	echo "bench/tcp.sh: $HOKUTO has no nc command (TCP not in this tree yet); skipped" >&2
+	exit 77
+fi
 for tool in socat ip ping; do
 	command -v "$tool" >/dev/null || { echo "bench/tcp.sh: needs $tool (scripts/deps.sh all)" >&2; exit 1; }
 done
@@ -114,13 +118,13 @@ wait_ping() { # ns addr
 	return 1
 }
 
-# finish NAME T0 PID...: waits for the processes, sets GBIT or fails.
+# finish NAME T0 SENDER RECEIVER: waits for both (the receiver is stopped
+# at once when the sender failed), sets GBIT or fails.
 finish() {
-	local name=$1 t0=$2 rc=0 p
-	shift 2
-	for p in "$@"; do
-		wait "$p" || rc=$?
-	done
+	local name=$1 t0=$2 sender=$3 receiver=$4 rc=0
+	wait "$sender" || rc=$?
+	[ "$rc" -ne 0 ] && kill "$receiver" 2>/dev/null
+	wait "$receiver" || { [ "$rc" -ne 0 ] || rc=$?; }
 	local t1
 	t1=$(now)
 	pids=()
