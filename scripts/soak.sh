@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 seeds=${SOAK_SEEDS:-2000}
 status=0
 for bin in build/tests/sim/test_sim_*; do
-	[ -x "$bin" ] || continue
+	[ -f "$bin" ] && [ -x "$bin" ] || continue
 	echo "soak: $(basename "$bin"): $seeds seeds"
 	if ! HK_SIM_SEEDS=$seeds "$bin" >/tmp/hokuto-soak.log 2>&1; then
 		tail -20 /tmp/hokuto-soak.log
