@@ -183,7 +183,14 @@ def test_bulk_both_ways(device, condition, role, limit, request, hokuto_io, payl
     got_linux.unlink()
 
     st = h.stats()
-    assert st.get("tcp_conn_established", 0) == 1 and st.get("tcp_tx_rst", 0) == 0, st
+    assert st.get("tcp_conn_established", 0) == 1, st
+    if condition == "impair":
+        # A duplicated frame of the peer's last ACK can arrive after hokuto's
+        # connection is gone; a segment to a closed port gets a RST (RFC 9293
+        # 3.10.7.1). Those are the only resets allowed.
+        assert st.get("tcp_tx_rst", 0) <= st.get("tcp_rx_no_conn", 0), st
+    else:
+        assert st.get("tcp_tx_rst", 0) == 0, st
     if condition == "loss":
         # The loss was real, and hokuto repaired its share of it.
         assert dropped > 0, "iptables dropped nothing"
