@@ -240,6 +240,8 @@ hk_time_t hk_stack_now(const struct hk_stack *s)
 int hk_stack_fds(const struct hk_stack *s, int *fds, int max)
 {
 	int n = 0;
+	for (int i = 0; i < s->n_ifaces; i++)
+		(void)hk_dev_flush(s->ifaces[i].dev); /* the caller is about to wait */
 	for (int i = 0; i < s->n_ifaces && n < max; i++) {
 		int fd = s->ifaces[i].dev->ops->fd(s->ifaces[i].dev);
 		if (fd >= 0)
@@ -250,11 +252,9 @@ int hk_stack_fds(const struct hk_stack *s, int *fds, int max)
 
 int hk_stack_wait(const struct hk_stack *s, hk_time_t deadline)
 {
-	for (int i = 0; i < s->n_ifaces; i++)
-		(void)hk_dev_flush(s->ifaces[i].dev); /* nothing held while we sleep */
 	struct pollfd pfd[HK_MAX_IFACES];
 	int fds[HK_MAX_IFACES];
-	int n = hk_stack_fds(s, fds, HK_MAX_IFACES);
+	int n = hk_stack_fds(s, fds, HK_MAX_IFACES); /* flushes held frames */
 	for (int i = 0; i < n; i++) {
 		pfd[i].fd = fds[i];
 		pfd[i].events = POLLIN;
