@@ -32,7 +32,17 @@ struct hk_dev_ops {
 	/* Releases everything, undoes what open set up (e.g. deletes a tap it
 	 * created), and frees dev. */
 	void (*close)(struct hk_dev *dev);
+	/* Sends frames tx held back (HK_DEV_TSO4 coalescing); NULL when the
+	 * device never holds any. 0, or -errno when a held frame was lost. */
+	int (*flush)(struct hk_dev *dev);
 };
+
+/* Offload capabilities (struct hk_dev.offload). */
+#define HK_DEV_TSO4 0x1u /* tx coalesces consecutive IPv4 TCP segments of one
+			  * flow into one super-segment the kernel splits
+			  * again (segmentation offload); frames may then wait
+			  * in the device until flush */
+
 
 struct hk_dev {
 	const struct hk_dev_ops *ops;
@@ -40,6 +50,10 @@ struct hk_dev {
 	enum hk_link link;
 	uint8_t mac[6];     /* hokuto's own MAC on this link (L2 only) */
 	uint32_t mtu;       /* IP MTU: largest IPv4 packet, header included */
+	uint32_t offload;   /* HK_DEV_* the device can do (set by open) */
+	/* HK_DEV_* turned on by the device's user, who then promises to call
+	 * hk_dev_flush before it waits (the stack does; 0 by default). */
+	uint32_t offload_on;
 };
 
 /* Options for hk_dev_open; zero-initialise, then set what you need. */
@@ -52,6 +66,7 @@ struct hk_dev_open_opts {
 	hk_ip4_t kernel_addr;
 	uint8_t kernel_prefix;   /* 0: /24 */
 	uint64_t seed;           /* for generated MACs */
+	bool no_tso;             /* packet: never offer HK_DEV_TSO4 */
 };
 
 /* Opens a device from a spec: "tap:NAME", "tun:NAME", "packet:IFNAME",
@@ -64,6 +79,12 @@ static inline void hk_dev_close(struct hk_dev *dev)
 {
 	if (dev)
 		dev->ops->close(dev);
+}
+
+/* Calls dev's flush op (if any). */
+static inline int hk_dev_flush(struct hk_dev *dev)
+{
+	return dev && dev->ops->flush ? dev->ops->flush(dev) : 0;
 }
 
 /* sim: an in-memory wire joining two devices in one process (Ethernet

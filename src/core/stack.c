@@ -108,6 +108,9 @@ int hk_stack_add_iface(struct hk_stack *s, struct hk_dev *dev, hk_ip4_t addr, ui
 	ifc->mask = hk_ip4_mask(prefix);
 	memcpy(ifc->mac, dev->mac, 6);
 	ifc->mtu = dev->mtu ? dev->mtu : 1500;
+	/* The stack flushes every device at the end of each poll and before
+	 * it waits, so the device may hold frames for segmentation offload. */
+	dev->offload_on = dev->offload & HK_DEV_TSO4;
 	s->n_ifaces++;
 	if (dev->link == HK_LINK_ETHERNET) {
 		int rc = hk_arp_iface_up(s, ifc);
@@ -213,6 +216,9 @@ hk_time_t hk_stack_poll(struct hk_stack *s, hk_time_t now)
 	poll_devices(s);
 	hk_timers_run(s, s->now);
 	hk_tcp_flush(s);
+	for (int i = 0; i < s->n_ifaces; i++)
+		if (hk_dev_flush(s->ifaces[i].dev) < 0)
+			HK_STAT_INC(s, dev_tx_errors);
 
 	hk_time_t next = hk_timers_next(s);
 	for (int i = 0; i < s->n_ifaces; i++) {
@@ -234,6 +240,8 @@ hk_time_t hk_stack_now(const struct hk_stack *s)
 int hk_stack_fds(const struct hk_stack *s, int *fds, int max)
 {
 	int n = 0;
+	for (int i = 0; i < s->n_ifaces; i++)
+		(void)hk_dev_flush(s->ifaces[i].dev); /* the caller is about to wait */
 	for (int i = 0; i < s->n_ifaces && n < max; i++) {
 		int fd = s->ifaces[i].dev->ops->fd(s->ifaces[i].dev);
 		if (fd >= 0)
@@ -246,7 +254,7 @@ int hk_stack_wait(const struct hk_stack *s, hk_time_t deadline)
 {
 	struct pollfd pfd[HK_MAX_IFACES];
 	int fds[HK_MAX_IFACES];
-	int n = hk_stack_fds(s, fds, HK_MAX_IFACES);
+	int n = hk_stack_fds(s, fds, HK_MAX_IFACES); /* flushes held frames */
 	for (int i = 0; i < n; i++) {
 		pfd[i].fd = fds[i];
 		pfd[i].events = POLLIN;

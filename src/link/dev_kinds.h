@@ -81,4 +81,36 @@ int hk_dev_tcp_split_begin(struct hk_dev_tcp_splitter *sp, uint8_t *buf, size_t 
  * -EMSGSIZE when cap is too small (the segment is skipped). */
 ssize_t hk_dev_tcp_split_next(struct hk_dev_tcp_splitter *sp, uint8_t *out, size_t cap);
 
+/* Transmit segmentation offload, the other way round: consecutive
+ * Ethernet/IPv4/TCP frames of one flow (what tcp_output emits, one MSS
+ * each) are gathered into one super-segment that the kernel (virtio_net_hdr
+ * GSO_TCPV4) cuts again into exactly the frames that went in: the same
+ * headers, flags and options on every piece (PSH on the last only, as
+ * Linux's GSO does), the sequence numbers and IP ids counting up. Only
+ * plain data segments (ACK, optional PSH on the last, the DTH bit as it
+ * comes, no SYN/FIN/RST/URG/CWR, no IP options, DF set) are gathered; every
+ * piece but the last carries exactly the first one's payload length. */
+#define HK_DEV_TSO_MAX_SEGS 44
+#define HK_DEV_TSO_MAX_IP 65535
+struct hk_dev_tso {
+	uint8_t *buf;       /* caller's storage, >= 14 + HK_DEV_TSO_MAX_IP bytes */
+	size_t len;         /* bytes held; 0 when empty */
+	size_t hdr;         /* Ethernet + IPv4 + TCP header length */
+	size_t mss;         /* payload of each piece (the first one's) */
+	uint32_t segs;      /* frames gathered */
+	uint32_t next_seq;  /* the sequence number a following frame must have */
+	bool closed;        /* PSH or a short piece: nothing may follow */
+};
+/* Offers one frame. 1: held (check hk_dev_tso_full); 0: it does not
+ * continue what is held (flush, then offer again); -1: never gathered
+ * (flush, then send it on its own). */
+int hk_dev_tso_add(struct hk_dev_tso *t, const uint8_t *frame, size_t len);
+/* Nothing more can be appended to what is held. */
+bool hk_dev_tso_full(const struct hk_dev_tso *t);
+/* Finishes what is held for sending and empties t: with 2+ frames, sets
+ * the IP total length and checksum and leaves the pseudo-header sum in the
+ * TCP checksum field (CHECKSUM_PARTIAL); one frame is left as it came.
+ * Returns the frame length (0: nothing held) and the piece count in *segs. */
+size_t hk_dev_tso_finish(struct hk_dev_tso *t, uint32_t *segs);
+
 #endif

@@ -313,3 +313,109 @@ ssize_t hk_dev_tcp_split_next(struct hk_dev_tcp_splitter *sp, uint8_t *out, size
 	put16(th + 16, (uint16_t)~fold(sum16(pseudo_sum(ip, 6, l4len), th, l4len)));
 	return (ssize_t)seg;
 }
+
+/* ---- transmit segmentation offload (gathering) ---- */
+
+#define TCP_SYN 0x02
+#define TCP_RST 0x04
+#define TCP_URG 0x20
+
+static uint32_t get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+struct tso_seg {
+	size_t hdr, payload;
+	uint32_t seq;
+};
+
+/* A frame that may be gathered: Ethernet II, IPv4 without options, DF,
+ * unfragmented, TCP with data and no SYN/FIN/RST/URG/CWR, no padding. */
+static bool tso_eligible(const uint8_t *f, size_t len, struct tso_seg *g)
+{
+	if (len < 14 + 20 + 20 || get16(f + 12) != 0x0800)
+		return false;
+	const uint8_t *ip = f + 14;
+	if (ip[0] != 0x45 || ip[9] != 6 || get16(ip + 2) != len - 14)
+		return false;
+	if ((get16(ip + 6) & 0x7fff) != 0x4000) /* DF only: no MF, no offset */
+		return false;
+	const uint8_t *th = ip + 20;
+	size_t doff = (size_t)(th[12] >> 4) * 4;
+	if (doff < 20 || 14 + 20 + doff >= len)
+		return false; /* no payload */
+	if (th[13] & (TCP_SYN | TCP_RST | TCP_FIN | TCP_URG | TCP_CWR))
+		return false;
+	g->hdr = 14 + 20 + doff;
+	g->payload = len - g->hdr;
+	g->seq = get32(th + 4);
+	return true;
+}
+
+int hk_dev_tso_add(struct hk_dev_tso *t, const uint8_t *frame, size_t len)
+{
+	struct tso_seg g;
+	if (!tso_eligible(frame, len, &g))
+		return -1;
+	const uint8_t *th = frame + 34;
+	if (t->len == 0) {
+		if (len > 14 + HK_DEV_TSO_MAX_IP)
+			return -1;
+		memcpy(t->buf, frame, len);
+		t->len = len;
+		t->hdr = g.hdr;
+		t->mss = g.payload;
+		t->segs = 1;
+		t->next_seq = g.seq + (uint32_t)g.payload;
+		t->closed = (th[13] & TCP_PSH) != 0;
+		return 1;
+	}
+	if (hk_dev_tso_full(t) || g.hdr != t->hdr || g.payload > t->mss || g.seq != t->next_seq ||
+	    t->len + g.payload > 14 + HK_DEV_TSO_MAX_IP)
+		return 0;
+	const uint8_t *held = t->buf, *hth = t->buf + 34;
+	/* Every piece gets the first one's headers: they must be equal but for
+	 * the IP length, id and checksum and the TCP sequence number, checksum
+	 * and PSH (kept on the last piece only). */
+	if (memcmp(held, frame, 14) || held[15] != frame[15] || memcmp(held + 20, frame + 20, 4) ||
+	    memcmp(held + 26, frame + 26, 8) || memcmp(hth, th, 4) || memcmp(hth + 8, th + 8, 5) ||
+	    ((hth[13] ^ th[13]) & (uint8_t)~TCP_PSH) || memcmp(hth + 14, th + 14, 2) ||
+	    memcmp(hth + 18, th + 18, t->hdr - 34 - 18))
+		return 0;
+	memcpy(t->buf + t->len, frame + g.hdr, g.payload);
+	t->len += g.payload;
+	t->segs++;
+	t->next_seq += (uint32_t)g.payload;
+	if (th[13] & TCP_PSH) {
+		t->buf[34 + 13] |= TCP_PSH;
+		t->closed = true;
+	}
+	if (g.payload < t->mss)
+		t->closed = true;
+	return 1;
+}
+
+bool hk_dev_tso_full(const struct hk_dev_tso *t)
+{
+	return t->closed || t->segs >= HK_DEV_TSO_MAX_SEGS || t->len + t->mss > 14 + HK_DEV_TSO_MAX_IP;
+}
+
+size_t hk_dev_tso_finish(struct hk_dev_tso *t, uint32_t *segs)
+{
+	size_t len = t->len;
+	*segs = t->segs;
+	t->len = 0;
+	t->segs = 0;
+	t->closed = false;
+	if (len == 0 || *segs < 2)
+		return len;
+	uint8_t *ip = t->buf + 14;
+	put16(ip + 2, (uint16_t)(len - 14));
+	put16(ip + 10, 0);
+	put16(ip + 10, (uint16_t)~fold(sum16(0, ip, 20)));
+	/* CHECKSUM_PARTIAL: the field holds the folded pseudo-header sum; the
+	 * kernel's GSO adjusts it per piece and completes it. */
+	put16(ip + 20 + 16, fold(pseudo_sum(ip, 6, len - 34)));
+	return len;
+}
