@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "http/http_parse.h" /* http_resolve_host: address or /etc/hosts name */
 #include "dth_opts.h"
 #include "hokuto/socket.h"
 
@@ -60,34 +61,6 @@ static void nc_usage(FILE *out, const char *prog)
 		"or timed out, 2 on a usage or setup error.\n"
 		"Example: echo hello | sudo %s nc 192.0.2.1 7\n",
 		prog, prog, prog);
-}
-
-static int hosts_lookup(const char *name, hk_ip4_t *out)
-{
-	FILE *f = fopen("/etc/hosts", "r");
-	if (!f)
-		return -1;
-	char line[512];
-	int found = -1;
-	while (found < 0 && fgets(line, sizeof(line), f)) {
-		char *save = NULL;
-		char *hash = strchr(line, '#');
-		if (hash)
-			*hash = 0;
-		char *addr = strtok_r(line, " \t\r\n", &save);
-		hk_ip4_t ip;
-		if (!addr || hk_ip4_parse(addr, &ip) < 0)
-			continue;
-		for (char *n = strtok_r(NULL, " \t\r\n", &save); n; n = strtok_r(NULL, " \t\r\n", &save)) {
-			if (strcasecmp(n, name) == 0) {
-				*out = ip;
-				found = 0;
-				break;
-			}
-		}
-	}
-	fclose(f);
-	return found;
 }
 
 static int parse_port(const char *text, uint16_t *out)
@@ -352,7 +325,7 @@ int hk_cmd_nc(struct hk_cli *cli, int argc, char **argv)
 		fprintf(stderr, "%s nc: %s: not a port number (1..65535)\n", cli->prog, port_text);
 		return 2;
 	}
-	if (!listen_mode && hk_ip4_parse(argv[optind], &host) < 0 && hosts_lookup(argv[optind], &host) < 0) {
+	if (!listen_mode && http_resolve_host(NULL, argv[optind], &host) < 0) {
 		fprintf(stderr, "%s nc: %s: Name or service not known\n", cli->prog, argv[optind]);
 		return 2;
 	}

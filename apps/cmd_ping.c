@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "http/http_parse.h" /* http_resolve_host: address or /etc/hosts name */
 #include "hokuto/ping.h"
 
 int hk_cmd_ping(struct hk_cli *cli, int argc, char **argv);
@@ -77,35 +78,6 @@ static int parse_seconds(const char *text, hk_time_t min, hk_time_t *out)
 		return -1;
 	*out = us;
 	return 0;
-}
-
-/* Looks name up in /etc/hosts (no DNS: hokuto has no resolver yet). */
-static int hosts_lookup(const char *name, hk_ip4_t *out)
-{
-	FILE *f = fopen("/etc/hosts", "r");
-	if (!f)
-		return -1;
-	char line[512];
-	int found = -1;
-	while (found < 0 && fgets(line, sizeof(line), f)) {
-		char *hash = strchr(line, '#');
-		if (hash)
-			*hash = '\0';
-		char *save = NULL;
-		char *addr = strtok_r(line, " \t\r\n", &save);
-		hk_ip4_t ip;
-		if (!addr || hk_ip4_parse(addr, &ip) < 0)
-			continue;
-		for (char *n = strtok_r(NULL, " \t\r\n", &save); n; n = strtok_r(NULL, " \t\r\n", &save)) {
-			if (strcasecmp(n, name) == 0) {
-				*out = ip;
-				found = 0;
-				break;
-			}
-		}
-	}
-	fclose(f);
-	return found;
 }
 
 /* iputils' format: three significant digits, whole ms from 100 ms. */
@@ -415,7 +387,7 @@ int hk_cmd_ping(struct hk_cli *cli, int argc, char **argv)
 	}
 	p->host = argv[optind];
 	if (hk_ip4_parse(p->host, &p->dst) < 0) {
-		if (hosts_lookup(p->host, &p->dst) < 0) {
+		if (http_resolve_host(NULL, p->host, &p->dst) < 0) {
 			fprintf(stderr, "%s ping: %s: Name or service not known\n", cli->prog, p->host);
 			goto out;
 		}
