@@ -123,16 +123,9 @@ static int connect_wait(struct hk_cli *cli, int fd, const struct hk_sockaddr *to
 		return rc;
 	for (;;) {
 		hk_time_t next = hk_stack_poll(s, hk_clock_now());
-		struct hk_pollfd p = {.fd = fd, .events = HK_POLLOUT};
-		hk_poll(s, &p, 1);
-		if (p.revents & (HK_POLLERR | HK_POLLHUP)) {
-			int err = 0;
-			size_t len = sizeof(err);
-			hk_getsockopt(s, fd, HK_SO_ERROR, &err, &len);
-			return err ? -err : -ECONNREFUSED;
-		}
-		if (p.revents & HK_POLLOUT)
-			return 0;
+		rc = hk_connect_status(s, fd);
+		if (rc != -EINPROGRESS)
+			return rc;
 		if (hk_cli_stop)
 			return -EINTR;
 		if (hk_clock_now() >= deadline)

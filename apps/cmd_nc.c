@@ -112,16 +112,9 @@ static int wait_connected(struct nc *n, hk_time_t deadline)
 {
 	struct hk_stack *s = n->cli->stack;
 	for (;;) {
-		struct hk_pollfd p = { .fd = n->fd, .events = HK_POLLOUT };
-		hk_poll(s, &p, 1);
-		if (p.revents & (HK_POLLERR | HK_POLLHUP)) {
-			int err = 0;
-			size_t len = sizeof(err);
-			hk_getsockopt(s, n->fd, HK_SO_ERROR, &err, &len);
-			return err ? err : ECONNREFUSED;
-		}
-		if (p.revents & HK_POLLOUT)
-			return 0;
+		int rc = hk_connect_status(s, n->fd);
+		if (rc != -EINPROGRESS)
+			return -rc;
 		if (hk_cli_stop)
 			return EINTR;
 		if (deadline != HK_TIME_NEVER && hk_clock_now() >= deadline)

@@ -123,6 +123,10 @@ int hk_accept(struct hk_stack *s, int fd, struct hk_sockaddr *peer);
 /* -EINPROGRESS; the result comes through hk_poll (HK_POLLOUT or HK_POLLERR)
  * and hk_getsockopt(HK_SO_ERROR). */
 int hk_connect(struct hk_stack *s, int fd, const struct hk_sockaddr *addr);
+/* After hk_connect returned -EINPROGRESS: 0 once the connection is
+ * established (or already past it), -EINPROGRESS while the handshake runs,
+ * -errno when it failed (-ECONNREFUSED, -ETIMEDOUT, -EHOSTUNREACH ...). */
+int hk_connect_status(struct hk_stack *s, int fd);
 ssize_t hk_send(struct hk_stack *s, int fd, const void *buf, size_t len, int flags);
 ssize_t hk_recv(struct hk_stack *s, int fd, void *buf, size_t len, int flags);
 /* hk_recv that also reports HK_MSG_DTH_SEEN / HK_MSG_URG / HK_MSG_PSH in *out_flags. */

@@ -31,32 +31,38 @@ static int step(struct hk_stack *s, hk_time_t deadline)
 	return 0;
 }
 
+int hk_connect_status(struct hk_stack *s, int fd)
+{
+	struct hk_pollfd p = { .fd = fd, .events = HK_POLLOUT };
+	hk_poll(s, &p, 1);
+	if (p.revents & (HK_POLLERR | HK_POLLHUP | HK_POLLNVAL)) {
+		int err = 0;
+		size_t len = sizeof(err);
+		hk_getsockopt(s, fd, HK_SO_ERROR, &err, &len);
+		return err ? -err : -ECONNREFUSED;
+	}
+	if (p.revents & HK_POLLOUT)
+		return 0;
+	struct hk_tcp_info info;
+	size_t len = sizeof(info);
+	if (hk_getsockopt(s, fd, HK_TCP_INFO, &info, &len) == 0 && info.state != HK_TCP_SYN_SENT &&
+	    info.state != HK_TCP_SYN_RECEIVED)
+		return 0; /* established but the send buffer is full, or already closing */
+	return -EINPROGRESS;
+}
+
 int hk_connect_wait(struct hk_stack *s, int fd, const struct hk_sockaddr *addr, hk_time_t timeout)
 {
 	hk_time_t deadline = deadline_of(timeout);
 	int rc = hk_connect(s, fd, addr);
 	if (rc != -EINPROGRESS)
 		return rc;
-	for (;;) {
-		struct hk_pollfd p = { .fd = fd, .events = HK_POLLOUT };
-		hk_poll(s, &p, 1);
-		if (p.revents & (HK_POLLERR | HK_POLLHUP | HK_POLLNVAL)) {
-			int err = 0;
-			size_t len = sizeof(err);
-			hk_getsockopt(s, fd, HK_SO_ERROR, &err, &len);
-			return err ? -err : -ECONNREFUSED;
-		}
-		if (p.revents & HK_POLLOUT)
-			return 0;
-		struct hk_tcp_info info;
-		size_t len = sizeof(info);
-		if (hk_getsockopt(s, fd, HK_TCP_INFO, &info, &len) == 0 && info.state != HK_TCP_SYN_SENT &&
-		    info.state != HK_TCP_SYN_RECEIVED)
-			return 0; /* established but the send buffer is full, or already closing */
+	while ((rc = hk_connect_status(s, fd)) == -EINPROGRESS) {
 		rc = step(s, deadline);
 		if (rc < 0)
 			return rc;
 	}
+	return rc;
 }
 
 int hk_accept_wait(struct hk_stack *s, int fd, struct hk_sockaddr *peer, hk_time_t timeout)

@@ -351,9 +351,11 @@ void tt_active_open(struct tt *t, uint16_t port, const struct hk_tcp_opts *synac
 		sa.opts.has_mss = true;
 		sa.opts.mss = 1460;
 	}
+	assert_int_equal(hk_connect_status(t->s, t->fd), -EINPROGRESS);
 	tt_send(t, &sa);
 	tt_expect(t, NULL, F_ACK, t->iss + 1, t->irs + 1);
 	assert_int_equal(tt_state(t, t->fd), HK_TCP_ESTABLISHED);
+	assert_int_equal(hk_connect_status(t->s, t->fd), 0);
 }
 
 void tt_peer_data(struct tt *t, const void *data, size_t len, uint8_t extra_flags)
