@@ -45,6 +45,16 @@ else
 	layer_fail "unit+sim (gcc)" "build failed"
 fi
 
+echo "== unit tests under valgrind memcheck (gcc build) =="
+if command -v valgrind >/dev/null && [ -f build/build.ninja ]; then
+	meson test -C build --suite unit --timeout-multiplier 10 --print-errorlogs \
+		--wrapper 'valgrind -q --error-exitcode=9 --leak-check=full --errors-for-leak-kinds=definite' \
+		2>&1 | tee "$logs/valgrind.log"
+	count_meson "$logs/valgrind.log" "unit (valgrind)" "${PIPESTATUS[0]}"
+else
+	layer_fail "unit (valgrind)" "valgrind or the gcc build is missing"
+fi
+
 echo "== unit + simulation tests (clang, ASan+UBSan) =="
 if [ ! -f build-asan/build.ninja ]; then
 	CC=clang meson setup build-asan -Db_sanitize=address,undefined -Db_lundef=false \
