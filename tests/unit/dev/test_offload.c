@@ -8,34 +8,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "csum_ref.h"
 #include "link/dev_kinds.h"
-
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static uint32_t sum(uint32_t acc, const uint8_t *p, size_t n)
-{
-	for (size_t i = 0; i + 1 < n; i += 2)
-		acc += get16(p + i);
-	if (n & 1)
-		acc += (uint32_t)p[n - 1] << 8;
-	return acc;
-}
-
-static uint16_t fold(uint32_t acc)
-{
-	while (acc >> 16)
-		acc = (acc & 0xffff) + (acc >> 16);
-	return (uint16_t)acc;
-}
 
 /* The pseudo-header sum of the IPv4 packet at ip. */
 static uint32_t pseudo(const uint8_t *ip)
